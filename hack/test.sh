@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test of the project: the same command locally and in CI.
+# Unit tests, then integration tests that start the real control plane (embedded and
+# external etcd) and drive it with client-go, the generated clientset and kubectl.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+echo "==> go build ./..."
+go build ./...
+
+echo "==> verify generated code"
+hack/verify-codegen.sh
+
+echo "==> verify gofmt and go vet"
+hack/verify-gofmt.sh
+go vet ./...
+
+echo "==> go test"
+# Two cores: two packages at a time. Integration tests start real servers.
+mkdir -p _output
+set -o pipefail
+go test -count=1 -p 2 -timeout 45m ./... 2>&1 | tee _output/test.log

@@ -1,0 +1,42 @@
+// Package features declares Karmada's feature gates. They live in the same gate as
+// kube's, so one --feature-gates flag sets both, as a Karmada user expects.
+package features
+
+import (
+	"k8s.io/apimachinery/pkg/util/version"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/component-base/featuregate"
+)
+
+const (
+	// PropagateDeps lets bindings with propagateDeps carry their dependencies.
+	PropagateDeps featuregate.Feature = "PropagateDeps"
+	// Failover enables cluster and application failover.
+	Failover featuregate.Feature = "Failover"
+	// GracefulEviction keeps workloads on an evicted cluster until the new placement is healthy.
+	GracefulEviction featuregate.Feature = "GracefulEviction"
+	// CustomizedClusterResourceModeling gives Clusters default resource models.
+	CustomizedClusterResourceModeling featuregate.Feature = "CustomizedClusterResourceModeling"
+	// PropagationPolicyPreemption lets a higher-priority policy take resources from a lower one.
+	PropagationPolicyPreemption featuregate.Feature = "PropagationPolicyPreemption"
+)
+
+var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
+	PropagateDeps:                     {{Version: version.MustParse("1.0"), Default: true, PreRelease: featuregate.Beta}},
+	Failover:                          {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Beta}},
+	GracefulEviction:                  {{Version: version.MustParse("1.0"), Default: true, PreRelease: featuregate.Beta}},
+	CustomizedClusterResourceModeling: {{Version: version.MustParse("1.0"), Default: true, PreRelease: featuregate.Beta}},
+	PropagationPolicyPreemption:       {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+}
+
+// MustRegister adds the gates to g (kube's default mutable gate in the binary).
+func MustRegister(g featuregate.MutableVersionedFeatureGate) {
+	if err := g.AddVersioned(defaults); err != nil {
+		panic(err)
+	}
+}
+
+// Enabled reports whether a Karmada gate is on in the process-wide gate.
+func Enabled(f featuregate.Feature) bool {
+	return utilfeature.DefaultFeatureGate.Enabled(f)
+}

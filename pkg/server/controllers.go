@@ -1,0 +1,153 @@
+package server
+
+import (
+	"context"
+	"os"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/client-go/util/keyutil"
+	"k8s.io/controller-manager/pkg/informerfactory"
+	"k8s.io/klog/v2"
+	"k8s.io/kubernetes/pkg/controller/clusterroleaggregation"
+	"k8s.io/kubernetes/pkg/controller/garbagecollector"
+	namespacecontroller "k8s.io/kubernetes/pkg/controller/namespace"
+	serviceaccountcontroller "k8s.io/kubernetes/pkg/controller/serviceaccount"
+	"k8s.io/kubernetes/pkg/serviceaccount"
+)
+
+// ControllerContext is what every embedded controller gets: clients for the control
+// plane and informer factories shared by all of them.
+type ControllerContext struct {
+	Config    *rest.Config
+	Client    kubernetes.Interface
+	Informers informers.SharedInformerFactory
+	Options   *Completed
+}
+
+// ControllerStarter starts one controller; it must return quickly and run until ctx ends.
+type ControllerStarter func(ctx context.Context, cc *ControllerContext) error
+
+// extraControllers are the Karmada controllers added by other packages.
+var extraControllers = map[string]ControllerStarter{}
+
+// RegisterController adds a controller that runs while this replica leads.
+func RegisterController(name string, start ControllerStarter) { extraControllers[name] = start }
+
+// runControllers waits for the Lease (when --leader-elect) and then starts kube's
+// housekeeping controllers and ours. Losing the Lease ends the process, as in kube's
+// controller manager: a fresh start is the simplest way to drop every cached decision.
+func runControllers(ctx context.Context, opts *Completed, loopback *rest.Config) {
+	cfg := rest.CopyConfig(loopback)
+	cfg.QPS, cfg.Burst = 200, 400
+	client := kubernetes.NewForConfigOrDie(cfg)
+	run := func(ctx context.Context) {
+		if err := startControllers(ctx, opts, cfg, client); err != nil {
+			klog.ErrorS(err, "Starting controllers failed")
+			os.Exit(1)
+		}
+	}
+	if !opts.LeaderElect {
+		run(ctx)
+		return
+	}
+	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, "karmada-system", "karmada-controllers",
+		client.CoreV1(), client.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: opts.leaderIdentity()})
+	if err != nil {
+		klog.ErrorS(err, "Creating leader-election lock failed")
+		os.Exit(1)
+	}
+	leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
+		Lock:            lock,
+		LeaseDuration:   15 * time.Second,
+		RenewDeadline:   10 * time.Second,
+		RetryPeriod:     2 * time.Second,
+		ReleaseOnCancel: true,
+		Name:            "karmada-controllers",
+		Callbacks: leaderelection.LeaderCallbacks{
+			OnStartedLeading: run,
+			OnStoppedLeading: func() {
+				if ctx.Err() == nil {
+					klog.Error("Lost the controllers Lease; exiting so a fresh start can take over")
+					os.Exit(1)
+				}
+			},
+		},
+	})
+}
+
+func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, client kubernetes.Interface) error {
+	logger := klog.FromContext(ctx)
+	factory := informers.NewSharedInformerFactory(client, 0)
+	metadataClient, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	metadataInformers := metadatainformer.NewSharedInformerFactory(metadataClient, 0)
+	cached := memory.NewMemCacheClient(client.Discovery())
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(cached)
+	go wait.UntilWithContext(ctx, func(context.Context) { mapper.Reset() }, 30*time.Second)
+	informersStarted := make(chan struct{})
+
+	// Namespace deletion removes everything in the namespace.
+	nsc := namespacecontroller.NewNamespaceController(ctx, client, metadataClient, client.Discovery().ServerPreferredNamespacedResources,
+		factory.Core().V1().Namespaces(), 5*time.Minute, corev1.FinalizerKubernetes)
+	go nsc.Run(ctx, 5)
+
+	// Owner references: deleting an owner deletes what it controls.
+	objOrMeta := informerfactory.NewInformerFactory(factory, metadataInformers)
+	gc, err := garbagecollector.NewGarbageCollector(ctx, client, metadataClient, mapper, garbagecollector.DefaultIgnoredResources(), objOrMeta, informersStarted)
+	if err != nil {
+		return err
+	}
+	go gc.Run(ctx, 10, 30*time.Second)
+	go gc.Sync(ctx, client.Discovery(), 30*time.Second)
+
+	// Legacy service-account token Secrets (kubernetes.io/service-account-token).
+	key, err := keyutil.PrivateKeyFromFile(opts.PKI.ServiceAccountKey)
+	if err != nil {
+		return err
+	}
+	gen, err := serviceaccount.JWTTokenGenerator(serviceaccount.LegacyIssuer, key)
+	if err != nil {
+		return err
+	}
+	rootCA, err := os.ReadFile(opts.PKI.CACert)
+	if err != nil {
+		return err
+	}
+	tokens, err := serviceaccountcontroller.NewTokensController(logger, factory.Core().V1().ServiceAccounts(), factory.Core().V1().Secrets(), client,
+		serviceaccountcontroller.TokensControllerOptions{TokenGenerator: gen, RootCA: rootCA})
+	if err != nil {
+		return err
+	}
+	go tokens.Run(ctx, 2)
+
+	// aggregationRule on ClusterRoles (admin/edit/view gain rules from labelled roles).
+	agg := clusterroleaggregation.NewClusterRoleAggregation(factory.Rbac().V1().ClusterRoles(), client.RbacV1())
+	go agg.Run(ctx, 2)
+
+	cc := &ControllerContext{Config: cfg, Client: client, Informers: factory, Options: opts}
+	for name, start := range extraControllers {
+		if err := start(ctx, cc); err != nil {
+			return err
+		}
+		logger.Info("Started controller", "controller", name)
+	}
+
+	factory.Start(ctx.Done())
+	metadataInformers.Start(ctx.Done())
+	close(informersStarted)
+	logger.Info("Embedded controllers started")
+	return nil
+}

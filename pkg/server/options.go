@@ -1,0 +1,196 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/sets"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	cliflag "k8s.io/component-base/cli/flag"
+	"k8s.io/kubernetes/pkg/controlplane/apiserver/options"
+	kubeoptions "k8s.io/kubernetes/pkg/kubeapiserver/options"
+	netutils "k8s.io/utils/net"
+
+	"github.com/karmada-one/karmada-one/pkg/features"
+)
+
+// Options is everything the karmada-apiserver command line can set: kube's generic
+// control-plane options plus the few that make the binary self-contained.
+type Options struct {
+	ControlPlane *options.Options
+
+	// DataDir holds the embedded etcd, the generated PKI and the admin kubeconfig.
+	DataDir string
+	// LeaderElect makes the embedded controllers take a Lease before acting, so several
+	// replicas can share one external etcd.
+	LeaderElect bool
+	// ServiceClusterIPRange is the range Service templates get ClusterIPs from.
+	ServiceClusterIPRange string
+	// EtcdUnsafeNoFsync trades durability for speed in tests; never for real data.
+	EtcdUnsafeNoFsync bool
+	// Controllers can be switched off to serve only the API (tests of the storage layer).
+	DisableControllers bool
+}
+
+// NewOptions returns options with the defaults a local, secure, self-contained control
+// plane needs.
+func NewOptions() *Options {
+	cp := options.NewOptions()
+	cp.Admission.GenericAdmission.DefaultOffPlugins = defaultOffAdmissionPlugins()
+	cp.SecureServing.BindPort = 5443
+	cp.SecureServing.BindAddress = netutils.ParseIPSloppy("127.0.0.1")
+	cp.Authorization.Modes = []string{"RBAC"}
+	cp.SystemNamespaces = []string{"kube-system", "kube-public", "default", "karmada-system", "karmada-cluster"}
+	cp.Authentication.ServiceAccounts.Issuers = []string{"https://kubernetes.default.svc.cluster.local"}
+	cp.Authentication.APIAudiences = []string{"https://kubernetes.default.svc.cluster.local"}
+	return &Options{
+		ControlPlane:          cp,
+		DataDir:               "_data",
+		LeaderElect:           true,
+		ServiceClusterIPRange: "10.96.0.0/12",
+	}
+}
+
+// AddFlags registers our flags in their own section first, then kube's.
+func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
+	fs := fss.FlagSet("karmada")
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Directory for the embedded etcd data, the generated certificates and the admin kubeconfig (karmada-apiserver.config).")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "Run the embedded controllers only while holding the Lease karmada-system/karmada-controllers, so several replicas can share an external etcd.")
+	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "CIDR from which Service templates are allocated ClusterIPs, as in kube-apiserver.")
+	fs.BoolVar(&o.EtcdUnsafeNoFsync, "embedded-etcd-unsafe-no-fsync", o.EtcdUnsafeNoFsync, "Disable fsync in the embedded etcd. Only for throwaway test data.")
+	fs.BoolVar(&o.DisableControllers, "disable-controllers", o.DisableControllers, "Serve the API only; run no embedded controller.")
+	o.ControlPlane.AddFlags(fss)
+}
+
+// AddFlagSet is a convenience for callers that hold one flat pflag.FlagSet (tests).
+func (o *Options) AddFlagSet(fs *pflag.FlagSet) {
+	var fss cliflag.NamedFlagSets
+	o.AddFlags(&fss)
+	for _, f := range fss.FlagSets {
+		fs.AddFlagSet(f)
+	}
+}
+
+// Completed holds options after defaults that depend on other options were filled in.
+type Completed struct {
+	*Options
+	ControlPlane options.CompletedOptions
+	PKI          *pki
+	// EmbeddedEtcdDir is empty when an external etcd is used.
+	EmbeddedEtcdDir string
+	KubeconfigPath  string
+	ServiceIPRange  net.IPNet
+}
+
+// Complete generates the PKI if needed, points kube's options at it and fills the
+// defaults derived from --data-dir. Flags the user gave always win.
+func (o *Options) Complete(ctx context.Context) (*Completed, error) {
+	dataDir, err := filepath.Abs(o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("--data-dir %s: %w", o.DataDir, err)
+	}
+	o.DataDir = dataDir
+	cp := o.ControlPlane
+
+	_, ipRange, err := netutils.ParseCIDRSloppy(o.ServiceClusterIPRange)
+	if err != nil {
+		return nil, fmt.Errorf("--service-cluster-ip-range %q: %w", o.ServiceClusterIPRange, err)
+	}
+
+	p := newPKI(filepath.Join(dataDir, "pki"))
+	hosts := []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "karmada-apiserver", "karmada-apiserver.karmada-system.svc"}
+	if h, err := os.Hostname(); err == nil {
+		hosts = append(hosts, h)
+	}
+	ips := []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")}
+	if b := cp.SecureServing.BindAddress; b != nil && !b.IsUnspecified() && !b.IsLoopback() {
+		ips = append(ips, b)
+	}
+	if err := p.ensure(hosts, ips); err != nil {
+		return nil, fmt.Errorf("generating certificates in %s: %w", p.Dir, err)
+	}
+
+	if cp.SecureServing.ServerCert.CertKey.CertFile == "" {
+		cp.SecureServing.ServerCert.CertKey.CertFile = p.ServingCert
+		cp.SecureServing.ServerCert.CertKey.KeyFile = p.ServingKey
+	}
+	if cp.Authentication.ClientCert != nil && cp.Authentication.ClientCert.ClientCA == "" {
+		cp.Authentication.ClientCert.ClientCA = p.CACert
+	}
+	if sa := cp.Authentication.ServiceAccounts; sa != nil && len(sa.KeyFiles) == 0 {
+		sa.KeyFiles = []string{p.ServiceAccountPub}
+	}
+	if cp.ServiceAccountSigningKeyFile == "" && cp.ServiceAccountSigningEndpoint == "" {
+		cp.ServiceAccountSigningKeyFile = p.ServiceAccountKey
+	}
+	if rh := cp.Authentication.RequestHeader; rh != nil && rh.ClientCAFile == "" {
+		rh.ClientCAFile = p.FrontProxyCACert
+		rh.AllowedNames = []string{"front-proxy-client"}
+		rh.UsernameHeaders = []string{"X-Remote-User"}
+		rh.UIDHeaders = []string{"X-Remote-Uid"}
+		rh.GroupHeaders = []string{"X-Remote-Group"}
+		rh.ExtraHeaderPrefixes = []string{"X-Remote-Extra-"}
+	}
+	if cp.ProxyClientCertFile == "" {
+		cp.ProxyClientCertFile = p.FrontProxyClientCert
+		cp.ProxyClientKeyFile = p.FrontProxyClientKey
+	}
+
+	c := &Completed{Options: o, PKI: p, KubeconfigPath: filepath.Join(dataDir, "karmada-apiserver.config"), ServiceIPRange: *ipRange}
+	if len(cp.Etcd.StorageConfig.Transport.ServerList) == 0 {
+		c.EmbeddedEtcdDir = filepath.Join(dataDir, "etcd")
+		// The real address is known once etcd runs; Validate needs a value now.
+		cp.Etcd.StorageConfig.Transport.ServerList = []string{"http://127.0.0.1:2379"}
+	}
+
+	completed, err := cp.Complete(ctx, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	if errs := completed.Validate(); len(errs) != 0 {
+		return nil, fmt.Errorf("invalid options: %v", errs)
+	}
+	c.ControlPlane = completed
+	return c, nil
+}
+
+// leaderIdentity is stable for one data dir and port on one host, so a replica that
+// is killed and restarted takes its own Lease back at once instead of waiting for it
+// to expire.
+func (c *Completed) leaderIdentity() string {
+	host, _ := os.Hostname()
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s:%d", c.DataDir, c.ControlPlane.SecureServing.BindPort)))
+	return host + "_" + hex.EncodeToString(sum[:6])
+}
+
+// defaultOffAdmissionPlugins keeps the plugins that make kube-apiserver store a
+// template exactly as a cluster would, and switches off those that would act on
+// templates: webhooks configured for member clusters (Istio's injector, say) are stored
+// but never called here, and pods get no service-account token volume.
+func defaultOffAdmissionPlugins() sets.Set[string] {
+	on := sets.New[string](
+		"NamespaceLifecycle",
+		"DefaultTolerationSeconds",
+		"ResourceQuota",
+		"CertificateApproval",
+		"CertificateSigning",
+		"ClusterTrustBundleAttest",
+		"CertificateSubjectRestriction",
+		"ValidatingAdmissionPolicy",
+		"MutatingAdmissionPolicy",
+	)
+	return sets.New(kubeoptions.AllOrderedPlugins...).Difference(on)
+}
+
+func init() {
+	features.MustRegister(utilfeature.DefaultMutableFeatureGate)
+}

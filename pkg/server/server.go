@@ -1,0 +1,251 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	genericapifilters "k8s.io/apiserver/pkg/endpoints/filters"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	"k8s.io/apiserver/pkg/util/notfoundhandler"
+	"k8s.io/apiserver/pkg/util/webhook"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
+	aggregatorapiserver "k8s.io/kube-aggregator/pkg/apiserver"
+	aggregatorscheme "k8s.io/kube-aggregator/pkg/apiserver/scheme"
+	openapicommon "k8s.io/kube-openapi/pkg/common"
+	"k8s.io/kubernetes/pkg/api/legacyscheme"
+	"k8s.io/kubernetes/pkg/controlplane"
+	controlplaneapiserver "k8s.io/kubernetes/pkg/controlplane/apiserver"
+	"k8s.io/kubernetes/pkg/controlplane/controller/defaultservicecidr"
+	kubegeneratedopenapi "k8s.io/kubernetes/pkg/generated/openapi"
+	kubeletclient "k8s.io/kubernetes/pkg/kubelet/client"
+	appsrest "k8s.io/kubernetes/pkg/registry/apps/rest"
+	autoscalingrest "k8s.io/kubernetes/pkg/registry/autoscaling/rest"
+	batchrest "k8s.io/kubernetes/pkg/registry/batch/rest"
+	corerest "k8s.io/kubernetes/pkg/registry/core/rest"
+	discoveryrest "k8s.io/kubernetes/pkg/registry/discovery/rest"
+	networkingrest "k8s.io/kubernetes/pkg/registry/networking/rest"
+	noderest "k8s.io/kubernetes/pkg/registry/node/rest"
+	policyrest "k8s.io/kubernetes/pkg/registry/policy/rest"
+	resourcerest "k8s.io/kubernetes/pkg/registry/resource/rest"
+	schedulingrest "k8s.io/kubernetes/pkg/registry/scheduling/rest"
+	storagerest "k8s.io/kubernetes/pkg/registry/storage/rest"
+
+	karmadaopenapi "github.com/karmada-one/karmada-one/pkg/generated/openapi"
+	"github.com/karmada-one/karmada-one/pkg/registry"
+)
+
+// Config is every piece of the server, built but not yet wired together.
+type Config struct {
+	Options       *Completed
+	Aggregator    *aggregatorapiserver.Config
+	ControlPlane  *controlplaneapiserver.Config
+	APIExtensions *apiextensionsapiserver.Config
+}
+
+type completedConfig struct {
+	Options       *Completed
+	Aggregator    aggregatorapiserver.CompletedConfig
+	ControlPlane  controlplaneapiserver.CompletedConfig
+	APIExtensions apiextensionsapiserver.CompletedConfig
+}
+
+// CompletedConfig can only be made by Config.Complete, so a half-built config cannot
+// be run by mistake.
+type CompletedConfig struct{ *completedConfig }
+
+// Complete finishes each part's own defaults.
+func (c *Config) Complete() CompletedConfig {
+	return CompletedConfig{&completedConfig{
+		Options:       c.Options,
+		Aggregator:    c.Aggregator.Complete(),
+		ControlPlane:  c.ControlPlane.Complete(),
+		APIExtensions: c.APIExtensions.Complete(),
+	}}
+}
+
+// openAPIDefinitions serves kube's definitions and ours in one document.
+func openAPIDefinitions(ref openapicommon.ReferenceCallback) map[string]openapicommon.OpenAPIDefinition {
+	defs := kubegeneratedopenapi.GetOpenAPIDefinitions(ref)
+	for k, v := range karmadaopenapi.GetOpenAPIDefinitions(ref) {
+		defs[k] = v
+	}
+	return defs
+}
+
+// NewConfig builds kube's generic control plane with the full set of kube resource
+// groups enabled (templates of every built-in kind) plus Karmada's groups.
+func NewConfig(opts *Completed) (*Config, error) {
+	registry.Install(legacyscheme.Scheme)
+
+	resources := controlplane.DefaultAPIResourceConfigSource()
+	registry.EnableVersions(resources)
+
+	genericConfig, versionedInformers, storageFactory, err := controlplaneapiserver.BuildGenericConfig(
+		opts.ControlPlane,
+		[]*runtime.Scheme{legacyscheme.Scheme, apiextensionsapiserver.Scheme, aggregatorscheme.Scheme},
+		resources,
+		openAPIDefinitions,
+		nil,
+	)
+	if err != nil {
+		return nil, err
+	}
+	registry.ConfigureStorage(storageFactory)
+	genericConfig.OpenAPIConfig.Info.Title = "Karmada"
+	genericConfig.OpenAPIV3Config.Info.Title = "Karmada"
+
+	serviceResolver := webhook.NewDefaultServiceResolver()
+	cp, pluginInitializer, err := controlplaneapiserver.CreateConfig(opts.ControlPlane, genericConfig, versionedInformers, nil, storageFactory, serviceResolver, nil)
+	if err != nil {
+		return nil, err
+	}
+	authInfoResolver := webhook.NewDefaultAuthenticationInfoResolverWrapper(cp.ProxyTransport, cp.Generic.EgressSelector, cp.Generic.LoopbackClientConfig, cp.Generic.TracerProvider)
+	apiExtensions, err := controlplaneapiserver.CreateAPIExtensionsConfig(*cp.Generic, cp.VersionedInformers, pluginInitializer, opts.ControlPlane, 3, serviceResolver, authInfoResolver)
+	if err != nil {
+		return nil, err
+	}
+	aggregator, err := controlplaneapiserver.CreateAggregatorConfig(*cp.Generic, opts.ControlPlane, cp.VersionedInformers, serviceResolver, cp.ProxyTransport, cp.Extra.PeerProxy, pluginInitializer)
+	if err != nil {
+		return nil, err
+	}
+	aggregator.ExtraConfig.DisableRemoteAvailableConditionController = true
+	return &Config{Options: opts, ControlPlane: cp, APIExtensions: apiExtensions, Aggregator: aggregator}, nil
+}
+
+// storageProviders lists every API group served: kube's (in kube-apiserver's order,
+// so short names resolve the same way) and then Karmada's.
+func (c CompletedConfig) storageProviders(client kubernetes.Interface) ([]controlplaneapiserver.RESTStorageProvider, error) {
+	cp := c.ControlPlane
+	legacy, err := corerest.New(corerest.Config{
+		GenericConfig: *cp.NewCoreGenericConfig(),
+		Proxy: corerest.ProxyConfig{
+			Transport: cp.Extra.ProxyTransport,
+			// Templates never run, so there is no kubelet to reach; pods/log on the
+			// control plane answers with a connection error instead.
+			KubeletClientConfig: kubeletclient.KubeletClientConfig{Port: 10250, ReadOnlyPort: 10255, PreferredAddressTypes: []string{"InternalIP"}, HTTPTimeout: 5 * time.Second},
+		},
+		Services: corerest.ServicesConfig{
+			ClusterIPRange:   c.Options.ServiceIPRange,
+			NodePortRange:    utilnet.PortRange{Base: 30000, Size: 2768},
+			IPRepairInterval: 3 * time.Minute,
+		},
+		EndpointSliceGetter: cp.Extra.EndpointSliceGetter,
+		Authorizer:          cp.Generic.Authorization.Authorizer,
+	}, cp.Generic.Authorization.Authorizer)
+	if err != nil {
+		return nil, err
+	}
+	generic, err := cp.GenericStorageProviders(client.Discovery())
+	if err != nil {
+		return nil, err
+	}
+	providers := []controlplaneapiserver.RESTStorageProvider{legacy}
+	// The generic list starts with the reduced core group; the full one replaces it.
+	providers = append(providers, generic[1:]...)
+	providers = append(providers,
+		autoscalingrest.RESTStorageProvider{},
+		batchrest.RESTStorageProvider{},
+		discoveryrest.StorageProvider{},
+		networkingrest.RESTStorageProvider{},
+		noderest.RESTStorageProvider{},
+		policyrest.RESTStorageProvider{},
+		schedulingrest.RESTStorageProvider{},
+		storagerest.RESTStorageProvider{},
+		appsrest.StorageProvider{},
+		resourcerest.RESTStorageProvider{NamespaceClient: client.CoreV1().Namespaces(), Authorizer: cp.Generic.Authorization.Authorizer},
+	)
+	providers = append(providers, registry.StorageProviders()...)
+	return providers, nil
+}
+
+// Server is a running-ready karmada-apiserver.
+type Server struct {
+	Aggregator *aggregatorapiserver.APIAggregator
+	etcd       *embeddedEtcd
+}
+
+// New wires the delegation chain: aggregator → kube + Karmada APIs → CRDs → 404.
+func (c CompletedConfig) New() (*aggregatorapiserver.APIAggregator, error) {
+	notFound := notfoundhandler.New(c.ControlPlane.Generic.Serializer, genericapifilters.NoMuxAndDiscoveryIncompleteKey)
+	apiExtensionsServer, err := c.APIExtensions.New(genericapiserver.NewEmptyDelegateWithCustomHandler(notFound))
+	if err != nil {
+		return nil, fmt.Errorf("creating apiextensions server: %w", err)
+	}
+	crdAPIEnabled := c.APIExtensions.GenericConfig.MergedResourceConfig.ResourceEnabled(apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions"))
+
+	native, err := c.ControlPlane.New("karmada-apiserver", apiExtensionsServer.GenericAPIServer)
+	if err != nil {
+		return nil, fmt.Errorf("creating control plane: %w", err)
+	}
+	client, err := kubernetes.NewForConfig(c.ControlPlane.Generic.LoopbackClientConfig)
+	if err != nil {
+		return nil, err
+	}
+	providers, err := c.storageProviders(client)
+	if err != nil {
+		return nil, err
+	}
+	if err := native.InstallAPIs(providers...); err != nil {
+		return nil, fmt.Errorf("installing APIs: %w", err)
+	}
+
+	// Service templates get ClusterIPs from ServiceCIDR objects; keep the default one.
+	native.GenericAPIServer.AddPostStartHookOrDie("start-default-service-cidr-controller", func(hc genericapiserver.PostStartHookContext) error {
+		defaultservicecidr.NewController(c.Options.ServiceIPRange, emptyIPNet, client).Start(hc)
+		return nil
+	})
+	if !c.Options.DisableControllers {
+		native.GenericAPIServer.AddPostStartHookOrDie("start-karmada-controllers", func(hc genericapiserver.PostStartHookContext) error {
+			go runControllers(hc, c.Options, c.ControlPlane.Generic.LoopbackClientConfig)
+			return nil
+		})
+	}
+
+	aggregator, err := controlplaneapiserver.CreateAggregatorServer(c.Aggregator, native.GenericAPIServer, apiExtensionsServer.Informers.Apiextensions().V1().CustomResourceDefinitions(), crdAPIEnabled, apiServicePriorities())
+	if err != nil {
+		return nil, fmt.Errorf("creating aggregator: %w", err)
+	}
+	return aggregator, nil
+}
+
+// Run starts etcd (when embedded), writes the admin kubeconfig and serves until ctx ends.
+func Run(ctx context.Context, opts *Completed) error {
+	klog.InfoS("Starting karmada-apiserver", "dataDir", opts.DataDir, "pid", os.Getpid())
+	var etcd *embeddedEtcd
+	if opts.EmbeddedEtcdDir != "" {
+		var err error
+		etcd, err = startEmbeddedEtcd(ctx, opts.EmbeddedEtcdDir, opts.EtcdUnsafeNoFsync)
+		if err != nil {
+			return err
+		}
+		defer etcd.Close()
+		opts.ControlPlane.Etcd.StorageConfig.Transport.ServerList = []string{etcd.clientURL}
+	}
+	if err := writeAdminKubeconfig(opts); err != nil {
+		return err
+	}
+	config, err := NewConfig(opts)
+	if err != nil {
+		return err
+	}
+	server, err := config.Complete().New()
+	if err != nil {
+		return err
+	}
+	prepared, err := server.PrepareRun()
+	if err != nil {
+		return err
+	}
+	return prepared.Run(ctx)
+}
+
+// ReadyzHandler is exposed for tests that want to poll readiness without a client.
+var _ http.Handler = (*genericapiserver.APIServerHandler)(nil)
