@@ -2,7 +2,7 @@
 # Fails when a Go file is not gofmt-formatted.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './_output/*'))
+bad=$(find . -name '*.go' -not -path './_output/*' -not -path './.git/*' -print0 | xargs -0 gofmt -l)
 if [ -n "$bad" ]; then
   echo "These files need gofmt -w:"; echo "$bad"; exit 1
 fi

@@ -120,6 +120,7 @@ func (p provider) GroupName() string { return p.g.name }
 
 func (p provider) NewRESTStorage(rc serverstorage.APIResourceConfigSource, optsGetter generic.RESTOptionsGetter) (genericapiserver.APIGroupInfo, error) {
 	info := genericapiserver.NewDefaultAPIGroupInfo(p.g.name, legacyscheme.Scheme, legacyscheme.ParameterCodec, legacyscheme.Codecs)
+	info.NegotiatedSerializer = withoutProtobuf{legacyscheme.Codecs}
 	for _, k := range p.g.kinds {
 		if !rc.ResourceEnabled(k.GroupVersion.WithResource(k.Resource.Resource)) {
 			continue
@@ -199,4 +200,19 @@ func addFinalizer(obj runtime.Object, f string) {
 		}
 	}
 	m.SetFinalizers(append(m.GetFinalizers(), f))
+}
+
+// withoutProtobuf serves Karmada's kinds as JSON, YAML and CBOR only: they have no
+// protobuf encoding, and advertising it would make protobuf-preferring clients (the
+// namespace and garbage collectors' metadata clients) fail instead of falling back.
+type withoutProtobuf struct{ runtime.NegotiatedSerializer }
+
+func (w withoutProtobuf) SupportedMediaTypes() []runtime.SerializerInfo {
+	var out []runtime.SerializerInfo
+	for _, info := range w.NegotiatedSerializer.SupportedMediaTypes() {
+		if info.MediaType != runtime.ContentTypeProtobuf {
+			out = append(out, info)
+		}
+	}
+	return out
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -348,21 +350,42 @@ func testGuideManifests(t *testing.T, s *framework.Server) {
 		t.Fatalf("expected the guide's YAMLs under artifacts/guide, found %d (%v)", len(files), err)
 	}
 	sort.Strings(files)
+	// The guide creates the namespaces it uses (istio-system, the demo namespaces) first.
+	nsRE := regexp.MustCompile(`(?m)^\s+namespace:\s*([a-z0-9-]+)\s*$`)
+	seen := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range nsRE.FindAllStringSubmatch(string(b), -1) {
+			if !seen[m[1]] {
+				seen[m[1]] = true
+				_, _ = s.Kubectl(t, "", "create", "namespace", m[1])
+			}
+		}
+	}
 	for _, f := range files {
 		f := f
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
-			out := s.MustKubectl(t, "", "apply", "-f", f, "-o", "name")
-			for _, name := range strings.Fields(out) {
-				if _, err := s.Kubectl(t, "", "get", name); err != nil {
-					// Namespaced objects without a namespace land in default.
-					t.Errorf("%s applied but cannot be read back: %v", name, err)
-				}
+			if strings.HasPrefix(filepath.Base(f), "resourcemodels-") {
+				// The guide edits these models into a joined cluster (kubectl edit cluster).
+				testResourceModelFragment(t, s, f)
+				return
+			}
+			applied := strings.Fields(s.MustKubectl(t, "", "apply", "-f", f, "-o", "name"))
+			readBack := strings.Fields(s.MustKubectl(t, "", "get", "-f", f, "-o", "name"))
+			sort.Strings(applied)
+			sort.Strings(readBack)
+			if len(applied) == 0 || strings.Join(applied, " ") != strings.Join(readBack, " ") {
+				t.Errorf("applied %v, read back %v", applied, readBack)
 			}
 		})
 	}
 	// The Istio walkthrough's control-plane manifest (CRDs, RBAC, webhook configurations)
 	// applies cleanly; the webhooks are stored and never called.
-	s.MustKubectl(t, "", "apply", "-f", filepath.Join(root, "artifacts", "istio"))
+	s.MustKubectl(t, "", "apply", "-f", filepath.Join(root, "artifacts", "istio", "control-plane.yaml"))
+	s.MustKubectl(t, "", "apply", "-f", filepath.Join(root, "artifacts", "istio", "cacerts-secret.yaml"))
 	s.MustKubectl(t, "", "get", "mutatingwebhookconfiguration", "istio-sidecar-injector")
 	s.MustKubectl(t, "", "create", "namespace", "injected")
 	s.MustKubectl(t, "", "label", "namespace", "injected", "istio-injection=enabled")
@@ -464,12 +487,10 @@ func testAuth(t *testing.T, s *framework.Server) {
 	s.MustKubectl(t, "", "create", "namespace", ns)
 	s.MustKubectl(t, "", "-n", ns, "create", "serviceaccount", "reader")
 	token := strings.TrimSpace(s.MustKubectl(t, "", "-n", ns, "create", "token", "reader"))
-	asReader := func(args ...string) (string, error) {
-		return s.Kubectl(t, "", append([]string{"--token", token, "--user", ""}, args...)...)
-	}
-	bad := func(args ...string) (string, error) {
-		return s.Kubectl(t, "", append([]string{"--token", "not-a-valid-token", "--user", ""}, args...)...)
-	}
+	readerConfig := s.KubeconfigForToken(t, token)
+	badConfig := s.KubeconfigForToken(t, "not-a-valid-token")
+	asReader := func(args ...string) (string, error) { return framework.KubectlWith(t, readerConfig, args...) }
+	bad := func(args ...string) (string, error) { return framework.KubectlWith(t, badConfig, args...) }
 	if out, err := bad("-n", ns, "get", "propagationpolicies"); err == nil || !strings.Contains(out, "Unauthorized") {
 		t.Errorf("bad token: want 401 Unauthorized, got %v: %s", err, out)
 	}
@@ -588,3 +609,25 @@ func contains(list []string, s string) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func testResourceModelFragment(t *testing.T, s *framework.Server, file string) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "models-" + strings.TrimPrefix(strings.TrimSuffix(filepath.Base(file), ".yaml"), "resourcemodels-")
+	s.MustKubectl(t, "apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: "+name+"}\nspec: {syncMode: Push}\n", "apply", "-f", "-")
+	var patch strings.Builder
+	patch.WriteString("spec:\n")
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			patch.WriteString("  " + line + "\n")
+		}
+	}
+	s.MustKubectl(t, "", "patch", "cluster", name, "--type=merge", "-p", patch.String())
+	grades := s.MustKubectl(t, "", "get", "cluster", name, "-o", "jsonpath={.spec.resourceModels[*].grade}")
+	if strings.Count(string(b), "grade:") != len(strings.Fields(grades)) {
+		t.Fatalf("cluster %s has grades %q after applying %s", name, grades, filepath.Base(file))
+	}
+	s.MustKubectl(t, "", "delete", "cluster", name)
+}

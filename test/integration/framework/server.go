@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/karmada-one/karmada-one/pkg/server"
 )
@@ -300,4 +301,34 @@ func (s *Server) MustKubectl(t testing.TB, stdin string, args ...string) string 
 		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return out
+}
+
+// KubeconfigForToken writes a kubeconfig for s that authenticates with a bearer
+// token only (no client certificate), for authentication and RBAC tests.
+func (s *Server) KubeconfigForToken(t testing.TB, token string) string {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(s.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range cfg.AuthInfos {
+		delete(cfg.AuthInfos, name)
+	}
+	cfg.AuthInfos["token"] = clientcmdapi.NewAuthInfo()
+	cfg.AuthInfos["token"].Token = token
+	for _, c := range cfg.Contexts {
+		c.AuthInfo = "token"
+	}
+	path := filepath.Join(t.TempDir(), "token.kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// KubectlWith runs kubectl with another kubeconfig.
+func KubectlWith(t testing.TB, kubeconfig string, args ...string) (string, error) {
+	t.Helper()
+	out, err := exec.Command(KubectlPath(t), append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
+	return string(out), err
 }

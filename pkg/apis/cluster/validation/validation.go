@@ -208,9 +208,23 @@ var maxInt64Quantity = *resource.NewQuantity(math.MaxInt64, resource.DecimalSI)
 // is sorted by grade): grades unique and ascending; every model lists the same resources in the
 // same order; only cpu, memory, storage and ephemeral-storage; max > min; the first model's
 // minimums are 0; each model's minimum equals the previous model's maximum (compared by value, so
-// "2" equals "2000m"); the last model's maximums are MaxInt64 (9223372036854775807).
+// "2" equals "2000m"); the last model's maximums are MaxInt64 (9223372036854775807); every
+// quantity lies in [0, MaxInt64] and is 0 or at least 1n.
 func ValidateResourceModels(models []clusterv1alpha1.ResourceModel, fldPath *field.Path) field.ErrorList {
+	// Reject out-of-range quantities before comparing any: comparing quantities with huge
+	// exponents (e.g. "9e9999999") costs big-number arithmetic of that size.
 	var allErrs field.ErrorList
+	for i := range models {
+		for j := range models[i].Ranges {
+			rPath := fldPath.Index(i).Child("ranges").Index(j)
+			allErrs = append(allErrs, validateModelQuantity(&models[i].Ranges[j].Min, rPath.Child("min"))...)
+			allErrs = append(allErrs, validateModelQuantity(&models[i].Ranges[j].Max, rPath.Child("max"))...)
+		}
+	}
+	if len(allErrs) > 0 {
+		return allErrs
+	}
+
 	grades := map[uint]bool{}
 	for i, m := range models {
 		mPath := fldPath.Index(i)
@@ -269,6 +283,19 @@ func ValidateResourceModels(models []clusterv1alpha1.ResourceModel, fldPath *fie
 		}
 	}
 	return allErrs
+}
+
+// validateModelQuantity checks, cheaply, that q lies in [0, MaxInt64] and is either 0 or at least
+// 1n (the finest precision Kubernetes quantities use).
+func validateModelQuantity(q *resource.Quantity, fldPath *field.Path) field.ErrorList {
+	f := q.AsApproximateFloat64()
+	switch {
+	case math.IsNaN(f) || f < 0 || f > float64(math.MaxInt64):
+		return field.ErrorList{field.Invalid(fldPath, "<value omitted>", "must be between 0 and 9223372036854775807 (MaxInt64)")}
+	case f < 0.9e-9 && !q.IsZero():
+		return field.ErrorList{field.Invalid(fldPath, "<value omitted>", "must be 0 or at least 1n")}
+	}
+	return nil
 }
 
 func isSupportedModelResource(name clusterv1alpha1.ResourceName) bool {

@@ -221,6 +221,15 @@ func TestValidateResourceModels(t *testing.T) {
 		{"last max not MaxInt64", models([]rng{{"cpu", "0", "1"}}, []rng{{"cpu", "1", "1000"}}), nil,
 			"spec.resourceModels[1].ranges[0].max", "9223372036854775807"},
 		{"model without ranges", models([]rng{}), nil, "spec.resourceModels[0].ranges", "Required value"},
+		{"huge quantity", models([]rng{{"cpu", "0", "1E999999"}}), nil,
+			"spec.resourceModels[0].ranges[0].max", "between 0 and 9223372036854775807"},
+		{"quantity above MaxInt64", models([]rng{{"memory", "0", "1e20"}}), nil,
+			"spec.resourceModels[0].ranges[0].max", "between 0 and 9223372036854775807"},
+		{"negative quantity", models([]rng{{"cpu", "-1", "1"}}, []rng{{"cpu", "1", maxInt}}), nil,
+			"spec.resourceModels[0].ranges[0].min", "between 0 and 9223372036854775807"},
+		{"quantity finer than 1n", models([]rng{{"cpu", "0", "1"}}, []rng{{"cpu", "1", maxInt}}),
+			func(m []clusterv1alpha1.ResourceModel) { m[0].Ranges[0].Max = *resource.NewScaledQuantity(1, -12) },
+			"spec.resourceModels[0].ranges[0].max", "at least 1n"},
 	}
 	for _, tt := range invalid {
 		t.Run(tt.name, func(t *testing.T) {

@@ -309,7 +309,9 @@ func TestValidateClusterPropagationPolicy(t *testing.T) {
 		{"namespace set on a cluster-scoped policy", func(p *policyv1alpha1.ClusterPropagationPolicy) { p.Namespace = "default" }, "metadata.namespace"},
 		{"selector namespace not a DNS label", func(p *policyv1alpha1.ClusterPropagationPolicy) { p.Spec.ResourceSelectors[0].Namespace = "Team_A" },
 			"spec.resourceSelectors[0].namespace"},
-		{"no selectors", func(p *policyv1alpha1.ClusterPropagationPolicy) { p.Spec.ResourceSelectors = []policyv1alpha1.ResourceSelector{} },
+		{"no selectors", func(p *policyv1alpha1.ClusterPropagationPolicy) {
+			p.Spec.ResourceSelectors = []policyv1alpha1.ResourceSelector{}
+		},
 			"spec.resourceSelectors"},
 	}
 	for _, tt := range invalid {
