@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -13,6 +14,7 @@ import (
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	workvalidation "github.com/karmada-one/karmada-one/pkg/apis/work/validation"
+	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	karmadarest "github.com/karmada-one/karmada-one/pkg/registry/rest"
 )
 
@@ -48,11 +50,13 @@ func workKind() karmadarest.Kind {
 			},
 		},
 		Hooks: karmadarest.Hooks{
-			PrepareCreate: func(obj runtime.Object) {
-				setPermanentID(obj, workv1alpha1.WorkPermanentIDLabel)
-			},
 			PrepareUpdate: func(obj, old runtime.Object) {
 				keepPermanentID(obj, old, workv1alpha1.WorkPermanentIDLabel)
+			},
+			Default: func(obj runtime.Object) {
+				w := obj.(*workv1alpha1.Work)
+				setPermanentID(w, workv1alpha1.WorkPermanentIDLabel)
+				prepareManifests(w)
 			},
 			ValidateCreate: func(obj runtime.Object) field.ErrorList {
 				return workvalidation.ValidateWork(obj.(*workv1alpha1.Work))
@@ -147,6 +151,44 @@ func multiClusterIngressKind() karmadarest.Kind {
 		HasStatus:    true,
 		ShortNames:   []string{"mci"},
 		Table:        karmadarest.Table{},
+	}
+}
+
+// prepareManifests does to each manifest what Karmada's Work webhook does: prune the
+// fields that belong to the control plane's copy, label it with the Work's permanent
+// id and record which label and annotation keys the control plane owns. Manifests
+// that are not JSON objects are left for validation to reject.
+func prepareManifests(w *workv1alpha1.Work) {
+	id := w.Labels[workv1alpha1.WorkPermanentIDLabel]
+	for i := range w.Spec.Workload.Manifests {
+		m := &w.Spec.Workload.Manifests[i]
+		raw := m.Raw
+		if len(raw) == 0 && m.Object != nil {
+			b, err := json.Marshal(m.Object)
+			if err != nil {
+				continue
+			}
+			raw = b
+		}
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(raw); err != nil {
+			continue
+		}
+		interpreter.PruneIrrelevantFields(u)
+		if id != "" {
+			labels := u.GetLabels()
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			labels[workv1alpha1.WorkPermanentIDLabel] = id
+			u.SetLabels(labels)
+		}
+		interpreter.RecordManagedKeys(u)
+		b, err := u.MarshalJSON()
+		if err != nil {
+			continue
+		}
+		m.Raw, m.Object = b, nil
 	}
 }
 

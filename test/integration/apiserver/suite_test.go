@@ -37,6 +37,7 @@ func runSuite(t *testing.T, s *framework.Server) {
 	t.Run("AuthnAuthz", func(t *testing.T) { testAuth(t, s) })
 	t.Run("NamespaceDeletion", func(t *testing.T) { testNamespaceDeletion(t, s) })
 	t.Run("GarbageCollection", func(t *testing.T) { testGarbageCollection(t, s) })
+	t.Run("ServiceAccountTokensAndRoleAggregation", func(t *testing.T) { testTokensAndAggregation(t, s) })
 }
 
 func TestEmbeddedEtcd(t *testing.T) {
@@ -313,6 +314,25 @@ spec:
 		if !strings.Contains(out, want) {
 			t.Errorf("kubectl get karmada-io: missing %q in\n%s", want, out)
 		}
+	}
+	// The Work's manifest was pruned and labelled as Karmada's webhook does.
+	kc := karmadaclient.NewForConfigOrDie(s.Config)
+	work, err := kc.WorkV1alpha1().Works(ns).Get(ctxT(t), "nginx-687f7fb96f", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Metadata metav1.ObjectMeta `json:"metadata"`
+	}
+	if err := json.Unmarshal(work.Spec.Workload.Manifests[0].Raw, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	id := work.Labels["work.karmada.io/permanent-id"]
+	if id == "" || manifest.Metadata.Labels["work.karmada.io/permanent-id"] != id {
+		t.Errorf("work id %q, manifest labels %v", id, manifest.Metadata.Labels)
+	}
+	if got := manifest.Metadata.Annotations["resourcetemplate.karmada.io/managed-labels"]; got != "work.karmada.io/permanent-id" {
+		t.Errorf("managed-labels = %q", got)
 	}
 	// The Cluster got the default resource models, standardized.
 	c := s.MustKubectl(t, "", "get", "cluster", "member1", "-o", "jsonpath={.spec.resourceModels[*].grade}")
@@ -630,4 +650,57 @@ func testResourceModelFragment(t *testing.T, s *framework.Server, file string) {
 		t.Fatalf("cluster %s has grades %q after applying %s", name, grades, filepath.Base(file))
 	}
 	s.MustKubectl(t, "", "delete", "cluster", name)
+}
+
+func testTokensAndAggregation(t *testing.T, s *framework.Server) {
+	ns := "tokens"
+	s.MustKubectl(t, "", "create", "namespace", ns)
+	s.MustKubectl(t, `apiVersion: v1
+kind: ServiceAccount
+metadata: {name: agent, namespace: tokens}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: agent-token
+  namespace: tokens
+  annotations: {kubernetes.io/service-account.name: agent}
+type: kubernetes.io/service-account-token
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: karmada-aggregate}
+aggregationRule:
+  clusterRoleSelectors:
+  - matchLabels: {karmada.io/aggregate-to-test: "true"}
+rules: []
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: karmada-aggregated-piece
+  labels: {karmada.io/aggregate-to-test: "true"}
+rules:
+- apiGroups: [policy.karmada.io]
+  resources: [propagationpolicies]
+  verbs: [get]
+`, "apply", "-f", "-")
+	var token string
+	eventually(t, 30*time.Second, "the token controller to fill the secret", func() (bool, error) {
+		sec, err := s.Client.CoreV1().Secrets(ns).Get(ctxT(t), "agent-token", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		token = string(sec.Data["token"])
+		return token != "" && len(sec.Data["ca.crt"]) > 0, nil
+	})
+	// The legacy token authenticates as the service account.
+	out, err := framework.KubectlWith(t, s.KubeconfigForToken(t, token), "auth", "whoami")
+	if err != nil || !strings.Contains(out, "system:serviceaccount:tokens:agent") {
+		t.Errorf("whoami with the secret's token: %v %s", err, out)
+	}
+	eventually(t, 30*time.Second, "ClusterRole aggregation", func() (bool, error) {
+		cr, err := s.Client.RbacV1().ClusterRoles().Get(ctxT(t), "karmada-aggregate", metav1.GetOptions{})
+		return err == nil && len(cr.Rules) == 1 && cr.Rules[0].Resources[0] == "propagationpolicies", err
+	})
 }
