@@ -1,7 +1,16 @@
 package registry
 
 import (
+	"context"
+	"fmt"
+	"net/http"
 	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
+	"k8s.io/apiserver/pkg/registry/rest"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -10,10 +19,12 @@ import (
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	clustervalidation "github.com/karmada-one/karmada-one/pkg/apis/cluster/validation"
 	"github.com/karmada-one/karmada-one/pkg/features"
+	"github.com/karmada-one/karmada-one/pkg/membercluster"
 	karmadarest "github.com/karmada-one/karmada-one/pkg/registry/rest"
+	"github.com/karmada-one/karmada-one/pkg/view/clusterproxy"
 )
 
-func clusterKind() karmadarest.Kind {
+func clusterKind(deps Deps) karmadarest.Kind {
 	return karmadarest.Kind{
 		Resource:     clusterv1alpha1.Resource("clusters"),
 		Singular:     "cluster",
@@ -42,6 +53,9 @@ func clusterKind() karmadarest.Kind {
 					strings.Join(c.Spec.Zones, ","), c.Spec.Region, c.Spec.Provider, c.Spec.APIEndpoint, c.Spec.ProxyURL}
 			},
 		},
+		Subresources: func(store *genericregistry.Store) map[string]rest.Storage {
+			return map[string]rest.Storage{"proxy": &ProxyREST{store: store, secrets: deps.Secrets}}
+		},
 		Hooks: karmadarest.Hooks{
 			Default: func(obj runtime.Object) {
 				clusterv1alpha1.SetDefaultsCluster(obj.(*clusterv1alpha1.Cluster), features.Enabled(features.CustomizedClusterResourceModeling))
@@ -57,4 +71,49 @@ func clusterKind() karmadarest.Kind {
 			},
 		},
 	}
+}
+
+// ProxyREST is clusters/proxy: any request under it goes to the member as the caller.
+type ProxyREST struct {
+	store   *genericregistry.Store
+	secrets membercluster.SecretGetter
+}
+
+var _ rest.Connecter = &ProxyREST{}
+
+var proxyMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+func (r *ProxyREST) New() runtime.Object { return &clusterv1alpha1.ClusterProxyOptions{} }
+func (r *ProxyREST) Destroy()            {}
+
+// ConnectMethods lists the verbs the proxy forwards.
+func (r *ProxyREST) ConnectMethods() []string { return proxyMethods }
+
+// NewConnectOptions puts the path after /proxy into ClusterProxyOptions.Path.
+func (r *ProxyREST) NewConnectOptions() (runtime.Object, bool, string) {
+	return &clusterv1alpha1.ClusterProxyOptions{}, true, "path"
+}
+
+// Connect returns the handler that forwards to the member.
+func (r *ProxyREST) Connect(ctx context.Context, name string, opts runtime.Object, responder rest.Responder) (http.Handler, error) {
+	if r.secrets == nil {
+		return nil, apierrors.NewServiceUnavailable("the cluster proxy is not wired to the control plane's secrets")
+	}
+	o, ok := opts.(*clusterv1alpha1.ClusterProxyOptions)
+	if !ok {
+		return nil, fmt.Errorf("invalid options object: %#v", opts)
+	}
+	obj, err := r.store.Get(ctx, name, &metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	requester, ok := genericapirequest.UserFrom(ctx)
+	if !ok {
+		return nil, apierrors.NewUnauthorized("no user in the request")
+	}
+	h, err := clusterproxy.Handler(obj.(*clusterv1alpha1.Cluster), r.secrets, o.Path, requester, responder)
+	if err != nil {
+		return nil, apierrors.NewServiceUnavailable(err.Error())
+	}
+	return h, nil
 }

@@ -19,6 +19,7 @@ import (
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/membercluster"
 	karmadarest "github.com/karmada-one/karmada-one/pkg/registry/rest"
 )
 
@@ -30,13 +31,19 @@ type group struct {
 	kinds    []karmadarest.Kind
 }
 
-func groups() []group {
+// Deps are what some storage needs from the rest of the server.
+type Deps struct {
+	// Secrets reads control-plane Secrets (cluster credentials for the proxy).
+	Secrets membercluster.SecretGetter
+}
+
+func groups(deps Deps) []group {
 	return []group{
 		{
 			name:     clusterv1alpha1.GroupName,
 			versions: []schema.GroupVersion{clusterv1alpha1.SchemeGroupVersion},
 			install:  []func(*runtime.Scheme) error{clusterv1alpha1.AddToScheme},
-			kinds:    []karmadarest.Kind{clusterKind()},
+			kinds:    []karmadarest.Kind{clusterKind(deps)},
 		},
 		{
 			name:     policyv1alpha1.GroupName,
@@ -63,7 +70,7 @@ func groups() []group {
 // as the group's internal version: the API has one version per kind, so storage and
 // serving need no conversion functions. Safe to call more than once.
 func Install(scheme *runtime.Scheme) {
-	for _, g := range groups() {
+	for _, g := range groups(Deps{}) {
 		for _, add := range g.install {
 			if err := add(scheme); err != nil {
 				panic(err)
@@ -85,7 +92,7 @@ func Install(scheme *runtime.Scheme) {
 // GroupVersions lists every served Karmada group version, for discovery ordering.
 func GroupVersions() []schema.GroupVersion {
 	var out []schema.GroupVersion
-	for _, g := range groups() {
+	for _, g := range groups(Deps{}) {
 		out = append(out, g.versions...)
 	}
 	return out
@@ -102,7 +109,7 @@ func ConfigureStorage(f *serverstorage.DefaultStorageFactory) {
 	type encodingSetter interface {
 		SetResourceEncoding(schema.GroupResource, schema.GroupVersion, schema.GroupVersion)
 	}
-	for _, g := range groups() {
+	for _, g := range groups(Deps{}) {
 		for _, k := range g.kinds {
 			f.SetSerializer(k.Resource, runtime.ContentTypeJSON, legacyscheme.Codecs)
 			f.SetResourceEtcdPrefix(k.Resource, k.Resource.Group+"/"+k.Resource.Resource)
@@ -125,7 +132,7 @@ func (p provider) NewRESTStorage(rc serverstorage.APIResourceConfigSource, optsG
 		if !rc.ResourceEnabled(k.GroupVersion.WithResource(k.Resource.Resource)) {
 			continue
 		}
-		main, status, err := karmadarest.NewStorage(k, optsGetter)
+		main, status, extra, err := karmadarest.NewStorageWithSubresources(k, optsGetter)
 		if err != nil {
 			return info, err
 		}
@@ -137,6 +144,9 @@ func (p provider) NewRESTStorage(rc serverstorage.APIResourceConfigSource, optsG
 		if status != nil {
 			info.VersionedResourcesStorageMap[v][k.Resource.Resource+"/status"] = status
 		}
+		for sub, st := range extra {
+			info.VersionedResourcesStorageMap[v][k.Resource.Resource+"/"+sub] = st
+		}
 	}
 	return info, nil
 }
@@ -144,7 +154,7 @@ func (p provider) NewRESTStorage(rc serverstorage.APIResourceConfigSource, optsG
 // StorageProviders returns one provider per Karmada group.
 func StorageProviders() []controlplaneapiserver.RESTStorageProvider {
 	var out []controlplaneapiserver.RESTStorageProvider
-	for _, g := range groups() {
+	for _, g := range groups(Deps{}) {
 		out = append(out, provider{g})
 	}
 	return out

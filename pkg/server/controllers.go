@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
 
@@ -10,39 +11,40 @@ import (
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/keyutil"
 	"k8s.io/controller-manager/pkg/informerfactory"
 	"k8s.io/klog/v2"
+	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	"k8s.io/kubernetes/pkg/controller/clusterroleaggregation"
 	"k8s.io/kubernetes/pkg/controller/garbagecollector"
 	namespacecontroller "k8s.io/kubernetes/pkg/controller/namespace"
 	serviceaccountcontroller "k8s.io/kubernetes/pkg/controller/serviceaccount"
 	"k8s.io/kubernetes/pkg/serviceaccount"
+
+	"github.com/karmada-one/karmada-one/pkg/controllers"
+	clustercontroller "github.com/karmada-one/karmada-one/pkg/controllers/cluster"
+	"github.com/karmada-one/karmada-one/pkg/controllers/clusterstatus"
+	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
+	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
+	"github.com/karmada-one/karmada-one/pkg/membercluster"
 )
 
-// ControllerContext is what every embedded controller gets: clients for the control
-// plane and informer factories shared by all of them.
-type ControllerContext struct {
-	Config    *rest.Config
-	Client    kubernetes.Interface
-	Informers informers.SharedInformerFactory
-	Options   *Completed
+// karmadaControllers run, in this order, while this replica holds the Lease.
+var karmadaControllers = []struct {
+	name  string
+	start controllers.Starter
+}{
+	{"cluster", clustercontroller.Start},
+	{"cluster-status", clusterstatus.Start},
 }
-
-// ControllerStarter starts one controller; it must return quickly and run until ctx ends.
-type ControllerStarter func(ctx context.Context, cc *ControllerContext) error
-
-// extraControllers are the Karmada controllers added by other packages.
-var extraControllers = map[string]ControllerStarter{}
-
-// RegisterController adds a controller that runs while this replica leads.
-func RegisterController(name string, start ControllerStarter) { extraControllers[name] = start }
 
 // runControllers waits for the Lease (when --leader-elect) and then starts kube's
 // housekeeping controllers and ours. Losing the Lease ends the process, as in kube's
@@ -137,15 +139,38 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 	agg := clusterroleaggregation.NewClusterRoleAggregation(factory.Rbac().V1().ClusterRoles(), client.RbacV1())
 	go agg.Run(ctx, 2)
 
-	cc := &ControllerContext{Config: cfg, Client: client, Informers: factory, Options: opts}
-	for name, start := range extraControllers {
-		if err := start(ctx, cc); err != nil {
-			return err
+	karmada, err := karmadaclient.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	karmadaFactory := karmadainformers.NewSharedInformerFactory(karmada, 0)
+	secrets := factory.Core().V1().Secrets().Lister()
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	go func() { <-ctx.Done(); broadcaster.Shutdown() }()
+	kc := &controllers.Context{
+		Options:            opts.Controllers,
+		ControlPlaneConfig: cfg,
+		ControlPlaneClient: client,
+		KarmadaClient:      karmada,
+		KubeInformers:      factory,
+		KarmadaInformers:   karmadaFactory,
+		Members: membercluster.NewRegistry(func(ns, name string) (*corev1.Secret, error) {
+			return secrets.Secrets(ns).Get(name)
+		}),
+		EventRecorder: func(component string) record.EventRecorder {
+			return broadcaster.NewRecorder(legacyscheme.Scheme, corev1.EventSource{Component: component})
+		},
+	}
+	for _, c := range karmadaControllers {
+		if err := c.start(ctx, kc); err != nil {
+			return fmt.Errorf("starting %s: %w", c.name, err)
 		}
-		logger.Info("Started controller", "controller", name)
+		logger.Info("Started controller", "controller", c.name)
 	}
 
 	factory.Start(ctx.Done())
+	karmadaFactory.Start(ctx.Done())
 	metadataInformers.Start(ctx.Done())
 	close(informersStarted)
 	logger.Info("Embedded controllers started")

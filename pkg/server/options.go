@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -17,6 +18,7 @@ import (
 	kubeoptions "k8s.io/kubernetes/pkg/kubeapiserver/options"
 	netutils "k8s.io/utils/net"
 
+	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/features"
 )
 
@@ -36,6 +38,8 @@ type Options struct {
 	EtcdUnsafeNoFsync bool
 	// Controllers can be switched off to serve only the API (tests of the storage layer).
 	DisableControllers bool
+	// Controllers are the embedded controllers' tunables.
+	Controllers controllers.Options
 }
 
 // NewOptions returns options with the defaults a local, secure, self-contained control
@@ -54,6 +58,11 @@ func NewOptions() *Options {
 		DataDir:               "_data",
 		LeaderElect:           true,
 		ServiceClusterIPRange: "10.96.0.0/12",
+		Controllers: controllers.Options{
+			ClusterStatusUpdateFrequency: 10 * time.Second,
+			ClusterSuccessThreshold:      30 * time.Second,
+			ClusterFailureThreshold:      30 * time.Second,
+		},
 	}
 }
 
@@ -65,6 +74,9 @@ func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "CIDR from which Service templates are allocated ClusterIPs, as in kube-apiserver.")
 	fs.BoolVar(&o.EtcdUnsafeNoFsync, "embedded-etcd-unsafe-no-fsync", o.EtcdUnsafeNoFsync, "Disable fsync in the embedded etcd. Only for throwaway test data.")
 	fs.BoolVar(&o.DisableControllers, "disable-controllers", o.DisableControllers, "Serve the API only; run no embedded controller.")
+	fs.DurationVar(&o.Controllers.ClusterStatusUpdateFrequency, "cluster-status-update-frequency", o.Controllers.ClusterStatusUpdateFrequency, "How often each member cluster's health and status are collected.")
+	fs.DurationVar(&o.Controllers.ClusterSuccessThreshold, "cluster-success-threshold", o.Controllers.ClusterSuccessThreshold, "How long a member must stay healthy before it is reported Ready.")
+	fs.DurationVar(&o.Controllers.ClusterFailureThreshold, "cluster-failure-threshold", o.Controllers.ClusterFailureThreshold, "How long a member must stay unhealthy before it is reported not Ready.")
 	o.ControlPlane.AddFlags(fss)
 }
 

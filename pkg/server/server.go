@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -163,7 +164,10 @@ func (c CompletedConfig) storageProviders(client kubernetes.Interface) ([]contro
 		appsrest.StorageProvider{},
 		resourcerest.RESTStorageProvider{NamespaceClient: client.CoreV1().Namespaces(), Authorizer: cp.Generic.Authorization.Authorizer},
 	)
-	providers = append(providers, registry.StorageProviders()...)
+	secrets := cp.Extra.VersionedInformers.Core().V1().Secrets().Lister()
+	providers = append(providers, registry.StorageProviders(registry.Deps{
+		Secrets: func(ns, name string) (*corev1.Secret, error) { return secrets.Secrets(ns).Get(name) },
+	})...)
 	return providers, nil
 }
 

@@ -25,6 +25,9 @@ type Kind struct {
 	ShortNames   []string
 	Table        rest.TableConvertor
 	Hooks        Hooks
+	// Subresources adds endpoints beside the main one and status (e.g. "proxy"),
+	// built on the kind's store.
+	Subresources func(store *genericregistry.Store) map[string]rest.Storage
 }
 
 // REST is the main endpoint of a kind; it adds discovery short names and the
@@ -75,6 +78,12 @@ func (r *StatusREST) ConvertToTable(ctx context.Context, object runtime.Object, 
 
 // NewStorage builds the store of a kind and, when it has one, its status endpoint.
 func NewStorage(k Kind, optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, error) {
+	main, status, _, err := NewStorageWithSubresources(k, optsGetter)
+	return main, status, err
+}
+
+// NewStorageWithSubresources is NewStorage plus the kind's extra subresources.
+func NewStorageWithSubresources(k Kind, optsGetter generic.RESTOptionsGetter) (*REST, *StatusREST, map[string]rest.Storage, error) {
 	strategy := NewStrategy(k.GroupVersion.String(), k.Namespaced, k.HasStatus, k.Hooks)
 	store := &genericregistry.Store{
 		NewFunc:                   k.New,
@@ -88,15 +97,19 @@ func NewStorage(k Kind, optsGetter generic.RESTOptionsGetter) (*REST, *StatusRES
 		TableConvertor:            k.Table,
 	}
 	if err := store.CompleteWithOptions(&generic.StoreOptions{RESTOptions: optsGetter}); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	main := &REST{Store: store, shortNames: k.ShortNames}
+	var extra map[string]rest.Storage
+	if k.Subresources != nil {
+		extra = k.Subresources(store)
+	}
 	if !k.HasStatus {
-		return main, nil, nil
+		return main, nil, extra, nil
 	}
 	statusStore := *store
 	ss := NewStatusStrategy(strategy)
 	statusStore.UpdateStrategy = ss
 	statusStore.ResetFieldsStrategy = ss
-	return main, &StatusREST{store: &statusStore}, nil
+	return main, &StatusREST{store: &statusStore}, extra, nil
 }

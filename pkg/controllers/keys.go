@@ -1,0 +1,7 @@
+package controllers
+
+import "k8s.io/client-go/tools/cache"
+
+func keyFunc(obj interface{}) (string, error) {
+	return cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+}

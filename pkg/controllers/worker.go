@@ -1,0 +1,67 @@
+package controllers
+
+import (
+	"context"
+	"time"
+
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+)
+
+// Reconcile converges one key. A positive requeueAfter asks to look again later even
+// on success (periodic work); an error retries with backoff.
+type Reconcile func(ctx context.Context, key string) (requeueAfter time.Duration, err error)
+
+// NewQueue is the rate-limited queue every controller uses.
+func NewQueue(name string) workqueue.TypedRateLimitingInterface[string] {
+	return workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+		workqueue.TypedRateLimitingQueueConfig[string]{Name: name})
+}
+
+// RunWorkers processes q with reconcile in n goroutines until ctx ends, then shuts q down.
+func RunWorkers(ctx context.Context, name string, q workqueue.TypedRateLimitingInterface[string], n int, reconcile Reconcile) {
+	logger := klog.FromContext(ctx).WithValues("controller", name)
+	for i := 0; i < n; i++ {
+		go wait.UntilWithContext(ctx, func(ctx context.Context) {
+			for processNext(klog.NewContext(ctx, logger), q, reconcile) {
+			}
+		}, time.Second)
+	}
+	go func() {
+		<-ctx.Done()
+		q.ShutDown()
+	}()
+}
+
+func processNext(ctx context.Context, q workqueue.TypedRateLimitingInterface[string], reconcile Reconcile) bool {
+	key, quit := q.Get()
+	if quit {
+		return false
+	}
+	defer q.Done(key)
+	after, err := reconcile(ctx, key)
+	switch {
+	case err != nil:
+		utilruntime.HandleErrorWithContext(ctx, err, "Reconcile failed; will retry", "key", key)
+		q.AddRateLimited(key)
+	case after > 0:
+		q.Forget(key)
+		q.AddAfter(key, after)
+	default:
+		q.Forget(key)
+	}
+	return true
+}
+
+// EnqueueName returns informer handlers that enqueue an object's name (or
+// namespace/name) on every event.
+func EnqueueName(q workqueue.TypedRateLimitingInterface[string]) func(obj interface{}) {
+	return func(obj interface{}) {
+		key, err := keyFunc(obj)
+		if err == nil {
+			q.Add(key)
+		}
+	}
+}
