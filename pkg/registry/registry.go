@@ -152,9 +152,9 @@ func (p provider) NewRESTStorage(rc serverstorage.APIResourceConfigSource, optsG
 }
 
 // StorageProviders returns one provider per Karmada group.
-func StorageProviders() []controlplaneapiserver.RESTStorageProvider {
+func StorageProviders(deps Deps) []controlplaneapiserver.RESTStorageProvider {
 	var out []controlplaneapiserver.RESTStorageProvider
-	for _, g := range groups(Deps{}) {
+	for _, g := range groups(deps) {
 		out = append(out, provider{g})
 	}
 	return out

@@ -139,7 +139,11 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 	agg := clusterroleaggregation.NewClusterRoleAggregation(factory.Rbac().V1().ClusterRoles(), client.RbacV1())
 	go agg.Run(ctx, 2)
 
-	karmada, err := karmadaclient.NewForConfig(cfg)
+	// Karmada's kinds have no protobuf encoding; their client speaks JSON.
+	jsonCfg := rest.CopyConfig(cfg)
+	jsonCfg.ContentType = "application/json"
+	jsonCfg.AcceptContentTypes = "application/json"
+	karmada, err := karmadaclient.NewForConfig(jsonCfg)
 	if err != nil {
 		return err
 	}

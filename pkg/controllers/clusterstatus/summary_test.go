@@ -48,7 +48,7 @@ var guideModels = []clusterv1alpha1.ResourceModel{
 
 func TestResourceSummaryAndGuideModelGrades(t *testing.T) {
 	nodes := []*corev1.Node{
-		node("small", "1", "4Gi", true),  // 0.5C/2Gi free after its pod ⇒ grade 0
+		node("small", "1", "4Gi", true),   // 0.5C/2Gi free after its pod ⇒ grade 0
 		node("medium", "2", "12Gi", true), // 1.5C/10Gi free ⇒ grade 1
 		node("big", "8", "64Gi", false),   // all free ⇒ grade 2 (grading ignores readiness)
 	}

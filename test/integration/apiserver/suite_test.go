@@ -339,7 +339,28 @@ spec:
 	if strings.TrimSpace(c) != "0 1 2 3 4 5 6 7 8" {
 		t.Errorf("default resource model grades = %q", c)
 	}
-	s.MustKubectl(t, "", "delete", "cluster", "member1")
+	// Orderly deletion: the cluster controller holds the Cluster while a binding
+	// still targets it, and says so with an Event.
+	s.MustKubectl(t, "", "delete", "cluster", "member1", "--wait=false")
+	eventually(t, 30*time.Second, "a WaitingForBindings event", func() (bool, error) {
+		out, err := s.Kubectl(t, "", "get", "events", "-A", "--field-selector", "involvedObject.name=member1,reason=WaitingForBindings", "-o", "name")
+		return err == nil && strings.TrimSpace(out) != "", fmt.Errorf("%v: %s", err, out)
+	})
+	if _, err := s.Kubectl(t, "", "get", "cluster", "member1"); err != nil {
+		t.Fatal("the cluster went away while a binding still targets it")
+	}
+	if _, err := s.Kubectl(t, "", "get", "namespace", "karmada-es-member1"); err == nil {
+		// The execution namespace goes first; it may still be terminating.
+		out := s.MustKubectl(t, "", "get", "namespace", "karmada-es-member1", "-o", "jsonpath={.status.phase}")
+		if out != "Terminating" {
+			t.Errorf("execution namespace phase %q while the cluster is deleted", out)
+		}
+	}
+	s.MustKubectl(t, "", "-n", ns, "delete", "rb", "nginx-deployment")
+	eventually(t, 60*time.Second, "the cluster to be removed", func() (bool, error) {
+		_, err := karmadaclient.NewForConfigOrDie(s.Config).ClusterV1alpha1().Clusters().Get(ctxT(t), "member1", metav1.GetOptions{})
+		return apierrors.IsNotFound(err), err
+	})
 }
 
 func testExplain(t *testing.T, s *framework.Server) {
