@@ -20,13 +20,19 @@ LDFLAGS := -s -w \
   -X k8s.io/client-go/pkg/version.gitMinor=37 \
   -X github.com/karmada-one/karmada-one/pkg/version.Version=$(VERSION)
 
-.PHONY: build run test test-unit test-integration verify codegen clean
+.PHONY: build run up down test verify codegen clean
 
 build: ## Build karmada-apiserver into _output/bin
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(OUT)/karmada-apiserver ./cmd/karmada-apiserver
 
 run: build ## Start the control plane with data in ./_data
 	$(OUT)/karmada-apiserver --data-dir _data
+
+up: ## Quick start: control plane + three real member clusters, joined and Ready
+	hack/local-up.sh
+
+down: ## Stop what `make up` started
+	hack/local-down.sh
 
 test: ## Every test: unit, integration (in-process server, real etcd), codegen check
 	hack/test.sh

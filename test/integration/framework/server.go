@@ -332,3 +332,9 @@ func KubectlWith(t testing.TB, kubeconfig string, args ...string) (string, error
 	out, err := exec.Command(KubectlPath(t), append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
 	return string(out), err
 }
+
+// KarmadactlPath builds the kubectl-karmada plugin.
+func KarmadactlPath(t testing.TB) string {
+	t.Helper()
+	return buildOnce(t, "kubectl-karmada", "./cmd/kubectl-karmada")
+}
