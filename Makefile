@@ -22,8 +22,10 @@ LDFLAGS := -s -w \
 
 .PHONY: build run up down test verify codegen clean
 
-build: ## Build karmada-apiserver into _output/bin
+build: ## Build karmada-apiserver and kubectl-karmada (also as karmadactl) into _output/bin
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(OUT)/karmada-apiserver ./cmd/karmada-apiserver
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(OUT)/kubectl-karmada ./cmd/kubectl-karmada
+	ln -sf kubectl-karmada $(OUT)/karmadactl
 
 run: build ## Start the control plane with data in ./_data
 	$(OUT)/karmada-apiserver --data-dir _data

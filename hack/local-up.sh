@@ -18,8 +18,6 @@ mkdir -p "$DATA" "$BIN"
 
 echo "==> Building karmada-apiserver, kubectl-karmada and kubectl (the first build takes several minutes)"
 make -s build
-go build -o "$BIN/kubectl-karmada" ./cmd/kubectl-karmada
-ln -sf kubectl-karmada "$BIN/karmadactl"
 go build -o "$BIN/kubectl" k8s.io/kubernetes/cmd/kubectl
 KUBECTL=$BIN/kubectl
 
