@@ -1,0 +1,310 @@
+/*
+Copyright The karmada-one Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package detector
+
+import (
+	"errors"
+
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+
+	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
+	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/interpreter"
+	"github.com/karmada-one/karmada-one/pkg/names"
+)
+
+// BindingObject is what a ResourceBinding and a ClusterResourceBinding have in common.
+type BindingObject interface {
+	metav1.Object
+	runtime.Object
+}
+
+// Binding is either a ResourceBinding (namespaced template) or a ClusterResourceBinding
+// (cluster-scoped template); exactly one field is set.
+type Binding struct {
+	RB  *workv1alpha2.ResourceBinding
+	CRB *workv1alpha2.ClusterResourceBinding
+}
+
+// IsCluster tells whether b is a ClusterResourceBinding.
+func (b *Binding) IsCluster() bool { return b.RB == nil && b.CRB != nil }
+
+// Object returns the wrapped binding, nil when empty.
+func (b *Binding) Object() BindingObject {
+	switch {
+	case b.RB != nil:
+		return b.RB
+	case b.CRB != nil:
+		return b.CRB
+	}
+	return nil
+}
+
+// Spec returns the wrapped binding's spec, nil when empty.
+func (b *Binding) Spec() *workv1alpha2.ResourceBindingSpec {
+	switch {
+	case b.RB != nil:
+		return &b.RB.Spec
+	case b.CRB != nil:
+		return &b.CRB.Spec
+	}
+	return nil
+}
+
+// BindingFinalizer returns the finalizer the detector puts on the binding of a
+// namespaced (RB) or cluster-scoped (CRB) template.
+func BindingFinalizer(cluster bool) string {
+	if cluster {
+		return workv1alpha2.ClusterResourceBindingControllerFinalizer
+	}
+	return workv1alpha2.BindingControllerFinalizer
+}
+
+// BuildBinding builds the binding of template obj claimed by policy, with replicas and
+// replica requirements from interpreter.Default(). See BuildBindingWith.
+func BuildBinding(obj *unstructured.Unstructured, policy Policy) (*Binding, error) {
+	return BuildBindingWith(interpreter.Default(), obj, policy)
+}
+
+// BuildBindingWith builds the desired binding of template obj claimed by policy:
+// name names.GenerateBindingName(kind, name) in obj's namespace (a ClusterResourceBinding
+// for cluster-scoped templates), a controller ownerReference to obj with
+// blockOwnerDeletion, the binding finalizer, the claim labels/annotations, spec.resource
+// from obj, the policy's placement, propagateDeps, conflictResolution, schedulerName
+// (default-scheduler when empty), failover, suspension and preserveResourcesOnDeletion
+// (deep copies), and replicas/replicaRequirements from interp. spec.clusters is never set.
+func BuildBindingWith(interp interpreter.Interpreter, obj *unstructured.Unstructured, policy Policy) (*Binding, error) {
+	if obj == nil {
+		return nil, errors.New("detector: nil template")
+	}
+	if policy.IsZero() {
+		return nil, errors.New("detector: no policy")
+	}
+	if obj.GetNamespace() != "" && !policy.IsCluster() && policy.Namespace() != obj.GetNamespace() {
+		return nil, errors.New("detector: PropagationPolicy " + policy.Namespace() + "/" + policy.Name() +
+			" cannot claim a template in namespace " + obj.GetNamespace())
+	}
+	if obj.GetNamespace() == "" && !policy.IsCluster() {
+		return nil, errors.New("detector: a PropagationPolicy cannot claim cluster-scoped " +
+			obj.GetKind() + " " + obj.GetName())
+	}
+
+	cluster := obj.GetNamespace() == ""
+	labels, annotations := ClaimMetadata(policy)
+	meta := metav1.ObjectMeta{
+		Name:        names.GenerateBindingName(obj.GetKind(), obj.GetName()),
+		Namespace:   obj.GetNamespace(),
+		Labels:      labels,
+		Annotations: annotations,
+		OwnerReferences: []metav1.OwnerReference{{
+			APIVersion:         obj.GetAPIVersion(),
+			Kind:               obj.GetKind(),
+			Name:               obj.GetName(),
+			UID:                obj.GetUID(),
+			Controller:         ptr.To(true),
+			BlockOwnerDeletion: ptr.To(true),
+		}},
+		Finalizers: []string{BindingFinalizer(cluster)},
+	}
+	spec, err := bindingSpec(interp, obj, policy.Spec())
+	if err != nil {
+		return nil, err
+	}
+	if cluster {
+		return &Binding{CRB: &workv1alpha2.ClusterResourceBinding{
+			TypeMeta: metav1.TypeMeta{
+				APIVersion: workv1alpha2.SchemeGroupVersion.String(),
+				Kind:       workv1alpha2.ResourceKindClusterResourceBinding,
+			},
+			ObjectMeta: meta,
+			Spec:       spec,
+		}}, nil
+	}
+	return &Binding{RB: &workv1alpha2.ResourceBinding{
+		TypeMeta: metav1.TypeMeta{
+			APIVersion: workv1alpha2.SchemeGroupVersion.String(),
+			Kind:       workv1alpha2.ResourceKindResourceBinding,
+		},
+		ObjectMeta: meta,
+		Spec:       spec,
+	}}, nil
+}
+
+func bindingSpec(interp interpreter.Interpreter, obj *unstructured.Unstructured,
+	ps *policyv1alpha1.PropagationSpec) (workv1alpha2.ResourceBindingSpec, error) {
+	spec := workv1alpha2.ResourceBindingSpec{
+		Resource: workv1alpha2.ObjectReference{
+			APIVersion:      obj.GetAPIVersion(),
+			Kind:            obj.GetKind(),
+			Namespace:       obj.GetNamespace(),
+			Name:            obj.GetName(),
+			UID:             obj.GetUID(),
+			ResourceVersion: obj.GetResourceVersion(),
+		},
+		PropagateDeps:      ps.PropagateDeps,
+		Placement:          ps.Placement.DeepCopy(),
+		SchedulerName:      ps.SchedulerName,
+		ConflictResolution: ps.ConflictResolution,
+		Failover:           ps.Failover.DeepCopy(),
+	}
+	if spec.SchedulerName == "" {
+		spec.SchedulerName = policyv1alpha1.DefaultSchedulerName
+	}
+	if ps.Suspension != nil {
+		spec.Suspension = &workv1alpha2.Suspension{Suspension: *ps.Suspension.DeepCopy()}
+	}
+	if ps.PreserveResourcesOnDeletion != nil {
+		spec.PreserveResourcesOnDeletion = ptr.To(*ps.PreserveResourcesOnDeletion)
+	}
+	if interp != nil {
+		replicas, req, ok, err := interp.GetReplicas(obj)
+		if err != nil {
+			return spec, err
+		}
+		if ok {
+			spec.Replicas, spec.ReplicaRequirements = replicas, req
+		}
+	}
+	return spec, nil
+}
+
+// MergeBinding returns a copy of existing updated to desired (as built by BuildBinding)
+// without losing what other controllers own: spec.clusters, gracefulEvictionTasks,
+// requiredBy, rescheduleTriggeredAt, schedulePriority, status, and labels, annotations
+// and finalizers that are not the detector's. Existing claim metadata is replaced by
+// desired's. changed reports whether the result differs from existing in anything the
+// detector writes. existing and desired must be of the same kind.
+func MergeBinding(existing, desired *Binding) (merged *Binding, changed bool) {
+	merged = &Binding{}
+	if existing.RB != nil {
+		merged.RB = existing.RB.DeepCopy()
+	} else {
+		merged.CRB = existing.CRB.DeepCopy()
+	}
+	mo, do := merged.Object(), desired.Object()
+	ms, ds := merged.Spec(), desired.Spec()
+
+	if ApplyClaim(mo, claimPolicyOf(do)) {
+		changed = true
+	}
+	if mergeOwner(mo, do.GetOwnerReferences()) {
+		changed = true
+	}
+	finalizers := mo.GetFinalizers()
+	for _, f := range do.GetFinalizers() {
+		if !contains(finalizers, f) {
+			finalizers = append(finalizers, f)
+			changed = true
+		}
+	}
+	mo.SetFinalizers(finalizers)
+
+	next := *ds.DeepCopy()
+	next.Clusters = ms.Clusters
+	next.GracefulEvictionTasks = ms.GracefulEvictionTasks
+	next.RequiredBy = ms.RequiredBy
+	next.RescheduleTriggeredAt = ms.RescheduleTriggeredAt
+	next.SchedulePriority = ms.SchedulePriority
+	if !equalSpec(*ms, next) {
+		changed = true
+		*ms = next
+	}
+	return merged, changed
+}
+
+// claimPolicyOf rebuilds a Policy whose ClaimMetadata equals the claim on o.
+func claimPolicyOf(o metav1.Object) Policy {
+	c, ok := ClaimOf(o)
+	if !ok {
+		return Policy{}
+	}
+	if c.Cluster {
+		cpp := &policyv1alpha1.ClusterPropagationPolicy{}
+		cpp.Name = c.Name
+		if c.PermanentID != "" {
+			cpp.Labels = map[string]string{policyv1alpha1.ClusterPropagationPolicyPermanentIDLabel: c.PermanentID}
+		}
+		return FromClusterPropagationPolicy(cpp)
+	}
+	pp := &policyv1alpha1.PropagationPolicy{}
+	pp.Namespace, pp.Name = c.Namespace, c.Name
+	if c.PermanentID != "" {
+		pp.Labels = map[string]string{policyv1alpha1.PropagationPolicyPermanentIDLabel: c.PermanentID}
+	}
+	return FromPropagationPolicy(pp)
+}
+
+// mergeOwner makes the controller ownerReference of o equal want's controller reference.
+func mergeOwner(o metav1.Object, want []metav1.OwnerReference) bool {
+	var ctrl *metav1.OwnerReference
+	for i := range want {
+		if ptr.Deref(want[i].Controller, false) {
+			ctrl = &want[i]
+		}
+	}
+	if ctrl == nil {
+		return false
+	}
+	refs := o.GetOwnerReferences()
+	out := make([]metav1.OwnerReference, 0, len(refs)+1)
+	found, changed := false, false
+	for _, r := range refs {
+		if ptr.Deref(r.Controller, false) {
+			if found {
+				changed = true
+				continue
+			}
+			found = true
+			if !equalOwner(r, *ctrl) {
+				changed = true
+				r = *ctrl
+			}
+		}
+		out = append(out, r)
+	}
+	if !found {
+		out = append(out, *ctrl)
+		changed = true
+	}
+	if changed {
+		o.SetOwnerReferences(out)
+	}
+	return changed
+}
+
+func equalOwner(a, b metav1.OwnerReference) bool {
+	return a.APIVersion == b.APIVersion && a.Kind == b.Kind && a.Name == b.Name && a.UID == b.UID &&
+		ptr.Deref(a.Controller, false) == ptr.Deref(b.Controller, false) &&
+		ptr.Deref(a.BlockOwnerDeletion, false) == ptr.Deref(b.BlockOwnerDeletion, false)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func equalSpec(a, b workv1alpha2.ResourceBindingSpec) bool {
+	return apiequality.Semantic.DeepEqual(a, b)
+}
