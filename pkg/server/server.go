@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"runtime/debug"
 	"time"
@@ -171,12 +170,6 @@ func (c CompletedConfig) storageProviders(client kubernetes.Interface) ([]contro
 	return providers, nil
 }
 
-// Server is a running-ready karmada-apiserver.
-type Server struct {
-	Aggregator *aggregatorapiserver.APIAggregator
-	etcd       *embeddedEtcd
-}
-
 // New wires the delegation chain: aggregator → kube + Karmada APIs → CRDs → 404.
 func (c CompletedConfig) New() (*aggregatorapiserver.APIAggregator, error) {
 	notFound := notfoundhandler.New(c.ControlPlane.Generic.Serializer, genericapifilters.NoMuxAndDiscoveryIncompleteKey)
@@ -252,9 +245,6 @@ func Run(ctx context.Context, opts *Completed) error {
 	go releaseStartupMemory(ctx)
 	return prepared.Run(ctx)
 }
-
-// ReadyzHandler is exposed for tests that want to poll readiness without a client.
-var _ http.Handler = (*genericapiserver.APIServerHandler)(nil)
 
 // releaseStartupMemory hands the garbage of start-up (OpenAPI specs are built and
 // discarded, informers list everything once) back to the OS once the server has
