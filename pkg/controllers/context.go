@@ -4,15 +4,24 @@ package controllers
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
+	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/membercluster"
 )
 
@@ -24,6 +33,8 @@ type Options struct {
 	ClusterSuccessThreshold time.Duration
 	// ClusterFailureThreshold is how long a member must stay unhealthy before Ready flips to False.
 	ClusterFailureThreshold time.Duration
+	// Workers is the number of concurrent reconciles of each propagation controller.
+	Workers int
 }
 
 // Context is what every controller is started with.
@@ -37,7 +48,125 @@ type Context struct {
 	KarmadaInformers   karmadainformers.SharedInformerFactory
 	Members            *membercluster.Registry
 	EventRecorder      func(component string) record.EventRecorder
+
+	// Dynamic reaches any kind in the control plane (resource templates).
+	Dynamic dynamic.Interface
+	// Templates are informers on resource templates, one per kind, started on first use.
+	Templates *Templates
+	// Mapper maps kinds to resources; it is reset when discovery changes.
+	Mapper meta.ResettableRESTMapper
+	// Interpreter answers per-kind questions (replicas, status, health).
+	Interpreter interpreter.Interpreter
 }
 
 // Starter starts a controller; it returns at once and runs until ctx ends.
 type Starter func(ctx context.Context, c *Context) error
+
+// Templates hands out informers on the control plane's resource templates. The
+// first request for a kind creates and starts its informer; later ones share it.
+type Templates struct {
+	ctx     context.Context
+	factory dynamicinformer.DynamicSharedInformerFactory
+	mapper  meta.RESTMapper
+
+	mu      sync.Mutex
+	known   map[schema.GroupVersionResource]bool
+	onNew   []func(gvr schema.GroupVersionResource, inf cache.SharedIndexInformer)
+	indexer cache.Indexers
+}
+
+// NewTemplates returns a template informer set on client, running until ctx ends.
+// indexers are added to every informer.
+func NewTemplates(ctx context.Context, client dynamic.Interface, mapper meta.RESTMapper, indexers cache.Indexers) *Templates {
+	return &Templates{
+		ctx:     ctx,
+		factory: dynamicinformer.NewDynamicSharedInformerFactory(client, 0),
+		mapper:  mapper,
+		known:   map[schema.GroupVersionResource]bool{},
+		indexer: indexers,
+	}
+}
+
+// OnNewInformer registers fn to be called (synchronously, before the informer starts)
+// for every informer created after this call.
+func (t *Templates) OnNewInformer(fn func(gvr schema.GroupVersionResource, inf cache.SharedIndexInformer)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.onNew = append(t.onNew, fn)
+}
+
+// Informer returns the (started) informer of gvr.
+func (t *Templates) Informer(gvr schema.GroupVersionResource) cache.SharedIndexInformer {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	inf := t.factory.ForResource(gvr).Informer()
+	if !t.known[gvr] {
+		t.known[gvr] = true
+		_ = inf.SetTransform(StripManagedFields)
+		if len(t.indexer) > 0 {
+			_ = inf.AddIndexers(t.indexer)
+		}
+		for _, fn := range t.onNew {
+			fn(gvr, inf)
+		}
+		t.factory.Start(t.ctx.Done())
+	}
+	return inf
+}
+
+// Known lists the kinds with an informer.
+func (t *Templates) Known() []schema.GroupVersionResource {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]schema.GroupVersionResource, 0, len(t.known))
+	for gvr := range t.known {
+		out = append(out, gvr)
+	}
+	return out
+}
+
+// Mapping resolves apiVersion/kind to its resource.
+func (t *Templates) Mapping(apiVersion, kind string) (*meta.RESTMapping, error) {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return nil, err
+	}
+	return t.mapper.RESTMapping(gv.WithKind(kind).GroupKind(), gv.Version)
+}
+
+// Synced waits (bounded by ctx) until the informer of gvr has listed everything.
+func (t *Templates) Synced(ctx context.Context, gvr schema.GroupVersionResource) (cache.SharedIndexInformer, error) {
+	inf := t.Informer(gvr)
+	if inf.HasSynced() {
+		return inf, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if !cache.WaitForCacheSync(wctx.Done(), inf.HasSynced) {
+		return nil, fmt.Errorf("informer on %s did not sync", gvr)
+	}
+	return inf, nil
+}
+
+// StripManagedFields drops managedFields from cached objects: they are often the
+// larger half of an object and no controller reads them.
+func StripManagedFields(obj interface{}) (interface{}, error) {
+	if a, err := meta.Accessor(obj); err == nil {
+		a.SetManagedFields(nil)
+	}
+	return obj, nil
+}
+
+// GetCached returns namespace/name from an informer's store.
+func GetCached(inf cache.SharedIndexInformer, namespace, name string) (metav1.Object, bool, error) {
+	key := name
+	if namespace != "" {
+		key = namespace + "/" + name
+	}
+	obj, ok, err := inf.GetStore().GetByKey(key)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	m, err := meta.Accessor(obj)
+	return m, err == nil, err
+}

@@ -8,7 +8,16 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/karmada-one/karmada-one/pkg/metrics"
 )
+
+type nameKey struct{}
+
+func controllerName(ctx context.Context) string {
+	n, _ := ctx.Value(nameKey{}).(string)
+	return n
+}
 
 // Reconcile converges one key. A positive requeueAfter asks to look again later even
 // on success (periodic work); an error retries with backoff.
@@ -23,6 +32,7 @@ func NewQueue(name string) workqueue.TypedRateLimitingInterface[string] {
 // RunWorkers processes q with reconcile in n goroutines until ctx ends, then shuts q down.
 func RunWorkers(ctx context.Context, name string, q workqueue.TypedRateLimitingInterface[string], n int, reconcile Reconcile) {
 	logger := klog.FromContext(ctx).WithValues("controller", name)
+	ctx = context.WithValue(ctx, nameKey{}, name)
 	for i := 0; i < n; i++ {
 		go wait.UntilWithContext(ctx, func(ctx context.Context) {
 			for processNext(klog.NewContext(ctx, logger), q, reconcile) {
@@ -41,7 +51,13 @@ func processNext(ctx context.Context, q workqueue.TypedRateLimitingInterface[str
 		return false
 	}
 	defer q.Done(key)
+	start := time.Now()
 	after, err := reconcile(ctx, key)
+	result := "success"
+	if err != nil {
+		result = "error"
+	}
+	metrics.ReconcileDuration.WithLabelValues(controllerName(ctx), result).Observe(time.Since(start).Seconds())
 	switch {
 	case err != nil:
 		utilruntime.HandleErrorWithContext(ctx, err, "Reconcile failed; will retry", "key", key)

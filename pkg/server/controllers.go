@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/client-go/tools/record"
@@ -30,11 +32,18 @@ import (
 	"k8s.io/kubernetes/pkg/serviceaccount"
 
 	"github.com/karmada-one/karmada-one/pkg/controllers"
+	bindingcontroller "github.com/karmada-one/karmada-one/pkg/controllers/binding"
 	clustercontroller "github.com/karmada-one/karmada-one/pkg/controllers/cluster"
 	"github.com/karmada-one/karmada-one/pkg/controllers/clusterstatus"
+	detectorcontroller "github.com/karmada-one/karmada-one/pkg/controllers/detector"
+	"github.com/karmada-one/karmada-one/pkg/controllers/execution"
+	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
+	schedulercontroller "github.com/karmada-one/karmada-one/pkg/controllers/scheduler"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
+	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/membercluster"
+	"github.com/karmada-one/karmada-one/pkg/metrics"
 )
 
 // karmadaControllers run, in this order, while this replica holds the Lease.
@@ -44,6 +53,11 @@ var karmadaControllers = []struct {
 }{
 	{"cluster", clustercontroller.Start},
 	{"cluster-status", clusterstatus.Start},
+	{"resource-detector", detectorcontroller.Start},
+	{"scheduler", schedulercontroller.Start},
+	{"binding", bindingcontroller.Start},
+	{"execution", execution.Start},
+	{"namespace-sync", namespacesync.Start},
 }
 
 // runControllers waits for the Lease (when --leader-elect) and then starts kube's
@@ -51,7 +65,7 @@ var karmadaControllers = []struct {
 // controller manager: a fresh start is the simplest way to drop every cached decision.
 func runControllers(ctx context.Context, opts *Completed, loopback *rest.Config) {
 	cfg := rest.CopyConfig(loopback)
-	cfg.QPS, cfg.Burst = 200, 400
+	cfg.QPS, cfg.Burst = -1, 0 // our own loopback: never throttle the embedded controllers
 	client := kubernetes.NewForConfigOrDie(cfg)
 	run := func(ctx context.Context) {
 		if err := startControllers(ctx, opts, cfg, client); err != nil {
@@ -152,7 +166,16 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	go func() { <-ctx.Done(); broadcaster.Shutdown() }()
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	metrics.Register()
 	kc := &controllers.Context{
+		Dynamic:            dyn,
+		Mapper:             mapper,
+		Interpreter:        interpreter.Default(),
+		Templates:          controllers.NewTemplates(ctx, dyn, mapper, cache.Indexers{detectorcontroller.ClaimIndex: detectorcontroller.ClaimIndexFunc}),
 		Options:            opts.Controllers,
 		ControlPlaneConfig: cfg,
 		ControlPlaneClient: client,

@@ -60,6 +60,7 @@ func NewOptions() *Options {
 		ServiceClusterIPRange: "10.96.0.0/12",
 		Controllers: controllers.Options{
 			ClusterStatusUpdateFrequency: 10 * time.Second,
+			Workers:                      8,
 			ClusterSuccessThreshold:      30 * time.Second,
 			ClusterFailureThreshold:      30 * time.Second,
 		},
@@ -76,6 +77,7 @@ func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 	fs.BoolVar(&o.DisableControllers, "disable-controllers", o.DisableControllers, "Serve the API only; run no embedded controller.")
 	fs.DurationVar(&o.Controllers.ClusterStatusUpdateFrequency, "cluster-status-update-frequency", o.Controllers.ClusterStatusUpdateFrequency, "How often each member cluster's health and status are collected.")
 	fs.DurationVar(&o.Controllers.ClusterSuccessThreshold, "cluster-success-threshold", o.Controllers.ClusterSuccessThreshold, "How long a member must stay healthy before it is reported Ready.")
+	fs.IntVar(&o.Controllers.Workers, "concurrent-workers", o.Controllers.Workers, "Concurrent reconciles of each propagation controller (detector, scheduler, binding, execution).")
 	fs.DurationVar(&o.Controllers.ClusterFailureThreshold, "cluster-failure-threshold", o.Controllers.ClusterFailureThreshold, "How long a member must stay unhealthy before it is reported not Ready.")
 	o.ControlPlane.AddFlags(fss)
 }

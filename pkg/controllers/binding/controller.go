@@ -1,0 +1,454 @@
+// Package binding turns bindings into Works (one per target cluster, in the
+// cluster's execution namespace) and reports back: the binding's aggregatedStatus
+// and FullyApplied condition, and the template's aggregated status (pipeline.md).
+package binding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+
+	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
+	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
+	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/controllers"
+	"github.com/karmada-one/karmada-one/pkg/detector"
+	worklistersv1 "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
+	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/interpreter"
+	"github.com/karmada-one/karmada-one/pkg/names"
+)
+
+// WorkBindingIndex indexes Works by the permanent id of the binding they render.
+const WorkBindingIndex = "binding-id"
+
+func workBindingIndexFunc(obj interface{}) ([]string, error) {
+	w, ok := obj.(*workv1alpha1.Work)
+	if !ok {
+		return nil, nil
+	}
+	var out []string
+	if id := w.Labels[workv1alpha2.ResourceBindingPermanentIDLabel]; id != "" {
+		out = append(out, id)
+	}
+	if id := w.Labels[workv1alpha2.ClusterResourceBindingPermanentIDLabel]; id != "" {
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+type controller struct {
+	c        *controllers.Context
+	recorder record.EventRecorder
+	queue    workqueue.TypedRateLimitingInterface[string]
+	status   workqueue.TypedRateLimitingInterface[string]
+
+	rbLister   worklisters.ResourceBindingLister
+	crbLister  worklisters.ClusterResourceBindingLister
+	workLister worklistersv1.WorkLister
+	works      cache.SharedIndexInformer
+}
+
+// Start runs the binding controller and the binding status controller.
+func Start(ctx context.Context, c *controllers.Context) error {
+	b := &controller{
+		c:          c,
+		recorder:   c.EventRecorder("binding-controller"),
+		queue:      controllers.NewQueue("binding-controller"),
+		status:     controllers.NewQueue("binding-status-controller"),
+		rbLister:   c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
+		crbLister:  c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
+		workLister: c.KarmadaInformers.Work().V1alpha1().Works().Lister(),
+		works:      c.KarmadaInformers.Work().V1alpha1().Works().Informer(),
+	}
+	if err := b.works.AddIndexers(cache.Indexers{WorkBindingIndex: workBindingIndexFunc}); err != nil {
+		return err
+	}
+	rbInf := c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer()
+	crbInf := c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Informer()
+	h := cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj interface{}) { b.enqueueBinding(obj); b.enqueueStatus(obj) },
+		UpdateFunc: func(oldObj, obj interface{}) {
+			o, _ := meta.Accessor(oldObj)
+			n, _ := meta.Accessor(obj)
+			if o.GetGeneration() != n.GetGeneration() || (o.GetDeletionTimestamp() == nil) != (n.GetDeletionTimestamp() == nil) ||
+				!apiequality.Semantic.DeepEqual(o.GetLabels(), n.GetLabels()) {
+				b.enqueueBinding(obj)
+				b.enqueueStatus(obj)
+			}
+		},
+	}
+	if _, err := rbInf.AddEventHandler(h); err != nil {
+		return err
+	}
+	if _, err := crbInf.AddEventHandler(h); err != nil {
+		return err
+	}
+	if _, err := b.works.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: b.enqueueStatusOfWork,
+		UpdateFunc: func(oldObj, obj interface{}) {
+			o, n := oldObj.(*workv1alpha1.Work), obj.(*workv1alpha1.Work)
+			if !apiequality.Semantic.DeepEqual(o.Status, n.Status) {
+				b.enqueueStatusOfWork(obj)
+			}
+			if o.Generation != n.Generation {
+				b.enqueueOwnerOfWork(obj) // edited by hand: put back
+			}
+		},
+		DeleteFunc: func(obj interface{}) {
+			b.enqueueOwnerOfWork(obj)
+			b.enqueueStatusOfWork(obj)
+		},
+	}); err != nil {
+		return err
+	}
+	// A template change re-renders its Works.
+	c.Templates.OnNewInformer(func(gvr schema.GroupVersionResource, inf cache.SharedIndexInformer) {
+		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			UpdateFunc: func(oldObj, obj interface{}) {
+				o, ok1 := oldObj.(*unstructured.Unstructured)
+				n, ok2 := obj.(*unstructured.Unstructured)
+				if ok1 && ok2 && templateChanged(o, n) {
+					b.queue.Add(bindingKey(n.GetNamespace(), names.GenerateBindingName(n.GetKind(), n.GetName())))
+				}
+			},
+		})
+	})
+	go func() {
+		if !cache.WaitForCacheSync(ctx.Done(), rbInf.HasSynced, crbInf.HasSynced, b.works.HasSynced) {
+			return
+		}
+		controllers.RunWorkers(ctx, "binding-controller", b.queue, c.Options.Workers, b.reconcile)
+		controllers.RunWorkers(ctx, "binding-status-controller", b.status, c.Options.Workers, b.reconcileStatus)
+	}()
+	return nil
+}
+
+// templateChanged tells whether a template update changes what members get: any
+// change but status and resourceVersion.
+func templateChanged(o, n *unstructured.Unstructured) bool {
+	if o.GetGeneration() != n.GetGeneration() && n.GetGeneration() != 0 {
+		return true
+	}
+	oc, nc := o.DeepCopy(), n.DeepCopy()
+	for _, x := range []*unstructured.Unstructured{oc, nc} {
+		delete(x.Object, "status")
+		x.SetResourceVersion("")
+	}
+	return !apiequality.Semantic.DeepEqual(oc.Object, nc.Object)
+}
+
+func bindingKey(ns, name string) string {
+	if ns == "" {
+		return "crb||" + name
+	}
+	return "rb|" + ns + "|" + name
+}
+
+func (b *controller) enqueueBinding(obj interface{}) {
+	if k := keyOf(obj); k != "" {
+		b.queue.Add(k)
+	}
+}
+
+func (b *controller) enqueueStatus(obj interface{}) {
+	if k := keyOf(obj); k != "" {
+		b.status.Add(k)
+	}
+}
+
+func keyOf(obj interface{}) string {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	switch o := obj.(type) {
+	case *workv1alpha2.ResourceBinding:
+		return bindingKey(o.Namespace, o.Name)
+	case *workv1alpha2.ClusterResourceBinding:
+		return bindingKey("", o.Name)
+	}
+	return ""
+}
+
+// ownerKey returns the key of the binding that rendered w, from its annotations.
+func ownerKey(obj interface{}) string {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	w, ok := obj.(*workv1alpha1.Work)
+	if !ok {
+		return ""
+	}
+	if n := w.Annotations[workv1alpha2.ClusterResourceBindingAnnotationKey]; n != "" {
+		return bindingKey("", n)
+	}
+	if n := w.Annotations[workv1alpha2.ResourceBindingNameAnnotationKey]; n != "" {
+		return bindingKey(w.Annotations[workv1alpha2.ResourceBindingNamespaceAnnotationKey], n)
+	}
+	return ""
+}
+
+func (b *controller) enqueueOwnerOfWork(obj interface{}) {
+	if k := ownerKey(obj); k != "" {
+		b.queue.Add(k)
+	}
+}
+
+func (b *controller) enqueueStatusOfWork(obj interface{}) {
+	if k := ownerKey(obj); k != "" {
+		b.status.Add(k)
+	}
+}
+
+// view is the part of an RB or CRB the controller works with.
+type view struct {
+	obj    detector.BindingObject
+	spec   *workv1alpha2.ResourceBindingSpec
+	status *workv1alpha2.ResourceBindingStatus
+	id     string
+}
+
+func (v *view) cluster() bool { return v.obj.GetNamespace() == "" }
+
+func (b *controller) get(key string) (*view, error) {
+	p := strings.SplitN(key, "|", 3)
+	if len(p) != 3 {
+		return nil, apierrors.NewNotFound(workv1alpha2.Resource("bindings"), key)
+	}
+	if p[0] == "crb" {
+		o, err := b.crbLister.Get(p[2])
+		if err != nil {
+			return nil, err
+		}
+		return &view{obj: o, spec: &o.Spec, status: &o.Status, id: o.Labels[workv1alpha2.ClusterResourceBindingPermanentIDLabel]}, nil
+	}
+	o, err := b.rbLister.ResourceBindings(p[1]).Get(p[2])
+	if err != nil {
+		return nil, err
+	}
+	return &view{obj: o, spec: &o.Spec, status: &o.Status, id: o.Labels[workv1alpha2.ResourceBindingPermanentIDLabel]}, nil
+}
+
+// template returns the binding's resource template from the shared cache.
+func (b *controller) template(ctx context.Context, spec *workv1alpha2.ResourceBindingSpec) (*unstructured.Unstructured, schema.GroupVersionResource, error) {
+	m, err := b.c.Templates.Mapping(spec.Resource.APIVersion, spec.Resource.Kind)
+	if err != nil {
+		return nil, schema.GroupVersionResource{}, err
+	}
+	inf, err := b.c.Templates.Synced(ctx, m.Resource)
+	if err != nil {
+		return nil, m.Resource, err
+	}
+	key := spec.Resource.Name
+	if spec.Resource.Namespace != "" {
+		key = spec.Resource.Namespace + "/" + key
+	}
+	obj, ok, err := inf.GetStore().GetByKey(key)
+	if err != nil || !ok {
+		return nil, m.Resource, err
+	}
+	return obj.(*unstructured.Unstructured), m.Resource, nil
+}
+
+// targets are the clusters a binding renders Works for, with their replicas.
+func targets(spec *workv1alpha2.ResourceBindingSpec) []workv1alpha2.TargetCluster {
+	out := slices.Clone(spec.Clusters)
+	for _, r := range spec.RequiredBy {
+		for _, c := range r.Clusters {
+			if !slices.ContainsFunc(out, func(t workv1alpha2.TargetCluster) bool { return t.Name == c.Name }) {
+				out = append(out, workv1alpha2.TargetCluster{Name: c.Name})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, error) {
+	v, err := b.get(key)
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	if v.obj.GetDeletionTimestamp() != nil {
+		return 0, b.finalize(ctx, v)
+	}
+	if v.id == "" {
+		return time.Second, nil // the API server sets it on create
+	}
+	tmpl, _, err := b.template(ctx, v.spec)
+	if err != nil {
+		return 0, err
+	}
+	if tmpl == nil || tmpl.GetDeletionTimestamp() != nil {
+		return 0, nil // the binding goes with its template
+	}
+	want := targets(v.spec)
+	workName := names.GenerateWorkName(tmpl.GetKind(), tmpl.GetName(), tmpl.GetNamespace())
+	keep := map[string]bool{}
+	var errs []error
+	for i, t := range want {
+		ns := names.GenerateExecutionSpaceName(t.Name)
+		keep[ns] = true
+		d, err := b.desiredWork(v, tmpl, want, i, ns, workName)
+		if err != nil {
+			b.recorder.Eventf(v.obj, corev1.EventTypeWarning, "SyncWorkFailed", "Rendering the Work for cluster %s failed: %v", t.Name, err)
+			errs = append(errs, err)
+			continue
+		}
+		if _, err := EnsureWork(ctx, b.c.KarmadaClient, b.workLister, d); err != nil {
+			errs = append(errs, fmt.Errorf("cluster %s: %w", t.Name, err))
+		}
+	}
+	// Works of clusters no longer targeted go (their objects are removed from the member).
+	objs, err := b.works.GetIndexer().ByIndex(WorkBindingIndex, v.id)
+	if err != nil {
+		return 0, err
+	}
+	for _, o := range objs {
+		w := o.(*workv1alpha1.Work)
+		if keep[w.Namespace] || w.DeletionTimestamp != nil {
+			continue
+		}
+		if err := b.c.KarmadaClient.WorkV1alpha1().Works(w.Namespace).Delete(ctx, w.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, err)
+		}
+	}
+	return 0, errors.Join(errs...)
+}
+
+// desiredWork renders the Work of target want[i] in execution namespace ns.
+func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want []workv1alpha2.TargetCluster, i int, ns, workName string) (DesiredWork, error) {
+	t := want[i]
+	m := tmpl.DeepCopy()
+	gvk := m.GroupVersionKind()
+	if v.spec.Replicas > 0 && b.c.Interpreter.HookEnabled(gvk, interpreter.OperationReviseReplica) &&
+		slices.ContainsFunc(v.spec.Clusters, func(c workv1alpha2.TargetCluster) bool { return c.Name == t.Name }) {
+		revised, err := b.c.Interpreter.ReviseReplica(m, int64(t.Replicas))
+		if err != nil {
+			return DesiredWork{}, err
+		}
+		m = revised
+		if gvk.Group == "batch" && gvk.Kind == "Job" && divided(v.spec) {
+			if completions, ok, _ := unstructured.NestedInt64(tmpl.Object, "spec", "completions"); ok {
+				for _, c := range interpreter.DivideJobCompletions(int32(completions), v.spec.Clusters) {
+					if c.Name == t.Name {
+						_ = unstructured.SetNestedField(m.Object, int64(c.Replicas), "spec", "completions")
+					}
+				}
+			}
+		}
+	}
+	labels := map[string]string{}
+	annotations := map[string]string{}
+	if v.cluster() {
+		labels[workv1alpha2.ClusterResourceBindingPermanentIDLabel] = v.id
+		annotations[workv1alpha2.ClusterResourceBindingAnnotationKey] = v.obj.GetName()
+	} else {
+		labels[workv1alpha2.ResourceBindingPermanentIDLabel] = v.id
+		annotations[workv1alpha2.ResourceBindingNamespaceAnnotationKey] = v.obj.GetNamespace()
+		annotations[workv1alpha2.ResourceBindingNameAnnotationKey] = v.obj.GetName()
+	}
+	objAnnotations := map[string]string{
+		workv1alpha2.ResourceTemplateUIDAnnotation:          string(tmpl.GetUID()),
+		workv1alpha2.ResourceTemplateGenerationAnnotationKey: strconv.FormatInt(tmpl.GetGeneration(), 10),
+		workv1alpha2.ResourceConflictResolutionAnnotation:    conflictResolution(tmpl, v.spec),
+	}
+	for k, val := range annotations {
+		objAnnotations[k] = val
+	}
+	PrepareManifest(m, ns, workName, labels, objAnnotations)
+	return DesiredWork{
+		Namespace: ns, Name: workName, Labels: labels, Annotations: annotations, Manifest: m,
+		SuspendDispatching:          suspended(v.spec, t.Name),
+		PreserveResourcesOnDeletion: v.spec.PreserveResourcesOnDeletion,
+	}, nil
+}
+
+func divided(spec *workv1alpha2.ResourceBindingSpec) bool {
+	return spec.Placement != nil && spec.Placement.ReplicaScheduling != nil &&
+		spec.Placement.ReplicaScheduling.ReplicaSchedulingType == policyv1alpha1.ReplicaSchedulingTypeDivided
+}
+
+// conflictResolution is the template's own annotation when set, else the policy's.
+func conflictResolution(tmpl *unstructured.Unstructured, spec *workv1alpha2.ResourceBindingSpec) string {
+	switch tmpl.GetAnnotations()[workv1alpha2.ResourceConflictResolutionAnnotation] {
+	case workv1alpha2.ResourceConflictResolutionOverwrite:
+		return workv1alpha2.ResourceConflictResolutionOverwrite
+	case workv1alpha2.ResourceConflictResolutionAbort:
+		return workv1alpha2.ResourceConflictResolutionAbort
+	}
+	if spec.ConflictResolution == policyv1alpha1.ConflictOverwrite {
+		return workv1alpha2.ResourceConflictResolutionOverwrite
+	}
+	return workv1alpha2.ResourceConflictResolutionAbort
+}
+
+func suspended(spec *workv1alpha2.ResourceBindingSpec, cluster string) *bool {
+	if spec.Suspension == nil {
+		return nil
+	}
+	if ptr.Deref(spec.Suspension.Dispatching, false) {
+		return ptr.To(true)
+	}
+	if s := spec.Suspension.DispatchingOnClusters; s != nil && slices.Contains(s.ClusterNames, cluster) {
+		return ptr.To(true)
+	}
+	return nil
+}
+
+// finalize deletes a deleted binding's Works, then drops the binding's finalizer.
+func (b *controller) finalize(ctx context.Context, v *view) error {
+	if v.id != "" {
+		objs, err := b.works.GetIndexer().ByIndex(WorkBindingIndex, v.id)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			w := o.(*workv1alpha1.Work)
+			if w.DeletionTimestamp != nil {
+				continue
+			}
+			if err := b.c.KarmadaClient.WorkV1alpha1().Works(w.Namespace).Delete(ctx, w.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				return err
+			}
+		}
+	}
+	fin := detector.BindingFinalizer(v.cluster())
+	if !slices.Contains(v.obj.GetFinalizers(), fin) {
+		return nil
+	}
+	var err error
+	switch o := v.obj.(type) {
+	case *workv1alpha2.ResourceBinding:
+		o = o.DeepCopy()
+		o.Finalizers = slices.DeleteFunc(o.Finalizers, func(s string) bool { return s == fin })
+		_, err = b.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).Update(ctx, o, metav1.UpdateOptions{})
+	case *workv1alpha2.ClusterResourceBinding:
+		o = o.DeepCopy()
+		o.Finalizers = slices.DeleteFunc(o.Finalizers, func(s string) bool { return s == fin })
+		_, err = b.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Update(ctx, o, metav1.UpdateOptions{})
+	}
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,141 @@
+package binding
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
+	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/interpreter"
+	"github.com/karmada-one/karmada-one/pkg/names"
+)
+
+// reconcileStatus collects the Works' status into the binding (aggregatedStatus,
+// FullyApplied) and the template (aggregated status, for kinds with a rule).
+func (b *controller) reconcileStatus(ctx context.Context, key string) (time.Duration, error) {
+	v, err := b.get(key)
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	if v.obj.GetDeletionTimestamp() != nil {
+		return 0, nil
+	}
+	r := v.spec.Resource
+	workName := names.GenerateWorkName(r.Kind, r.Name, r.Namespace)
+	want := targets(v.spec)
+	items := make([]workv1alpha2.AggregatedStatusItem, 0, len(want))
+	for _, t := range want {
+		item := workv1alpha2.AggregatedStatusItem{ClusterName: t.Name}
+		w, err := b.workLister.Works(names.GenerateExecutionSpaceName(t.Name)).Get(workName)
+		if err != nil {
+			if !apierrors.IsNotFound(err) {
+				return 0, err
+			}
+			item.AppliedMessage = "the Work for this cluster does not exist yet"
+			items = append(items, item)
+			continue
+		}
+		if c := meta.FindStatusCondition(w.Status.Conditions, workv1alpha1.WorkApplied); c != nil {
+			item.Applied = c.Status == metav1.ConditionTrue
+			if !item.Applied {
+				item.AppliedMessage = c.Message
+			}
+		} else {
+			item.AppliedMessage = "not applied yet"
+		}
+		if len(w.Status.ManifestStatuses) > 0 {
+			ms := w.Status.ManifestStatuses[0]
+			item.Status = ms.Status
+			item.Health = workv1alpha2.ResourceHealth(ms.Health)
+		}
+		items = append(items, item)
+	}
+	st := v.status.DeepCopy()
+	st.AggregatedStatus = items
+	all := len(items) > 0
+	for _, it := range items {
+		all = all && it.Applied
+	}
+	cond := metav1.Condition{Type: workv1alpha2.FullyApplied, Status: metav1.ConditionFalse,
+		Reason: workv1alpha2.FullyAppliedFailedReason, Message: workv1alpha2.FullyAppliedFailedMessage}
+	if all {
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionTrue, workv1alpha2.FullyAppliedSuccessReason, workv1alpha2.FullyAppliedSuccessMessage
+	}
+	if len(items) > 0 || meta.FindStatusCondition(st.Conditions, workv1alpha2.FullyApplied) != nil {
+		meta.SetStatusCondition(&st.Conditions, cond)
+	}
+	if !apiequality.Semantic.DeepEqual(st, v.status) {
+		if err := b.writeStatus(ctx, v, st); err != nil {
+			return 0, err
+		}
+		if !all {
+			for _, it := range items {
+				if !it.Applied && it.AppliedMessage != "" && !prevFailed(v.status, it) {
+					b.recorder.Eventf(v.obj, corev1.EventTypeWarning, "ApplyFailed", "Applying to cluster %s failed: %s", it.ClusterName, it.AppliedMessage)
+				}
+			}
+		}
+	}
+	return 0, b.aggregateTemplate(ctx, v, items)
+}
+
+func prevFailed(st *workv1alpha2.ResourceBindingStatus, it workv1alpha2.AggregatedStatusItem) bool {
+	for _, p := range st.AggregatedStatus {
+		if p.ClusterName == it.ClusterName {
+			return !p.Applied && p.AppliedMessage == it.AppliedMessage
+		}
+	}
+	return false
+}
+
+func (b *controller) writeStatus(ctx context.Context, v *view, st *workv1alpha2.ResourceBindingStatus) error {
+	var err error
+	switch o := v.obj.(type) {
+	case *workv1alpha2.ResourceBinding:
+		o = o.DeepCopy()
+		o.Status = *st
+		_, err = b.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{})
+	case *workv1alpha2.ClusterResourceBinding:
+		o = o.DeepCopy()
+		o.Status = *st
+		_, err = b.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().UpdateStatus(ctx, o, metav1.UpdateOptions{})
+	}
+	return err
+}
+
+// aggregateTemplate writes the members' status, summed up, to the template's /status.
+func (b *controller) aggregateTemplate(ctx context.Context, v *view, items []workv1alpha2.AggregatedStatusItem) error {
+	tmpl, gvr, err := b.template(ctx, v.spec)
+	if err != nil || tmpl == nil || tmpl.GetDeletionTimestamp() != nil {
+		return err
+	}
+	if !b.c.Interpreter.HookEnabled(tmpl.GroupVersionKind(), interpreter.OperationAggregateStatus) {
+		return nil
+	}
+	withStatus := make([]workv1alpha2.AggregatedStatusItem, 0, len(items))
+	for _, it := range items {
+		if it.Status != nil {
+			withStatus = append(withStatus, it)
+		}
+	}
+	agg, err := b.c.Interpreter.AggregateStatus(tmpl, withStatus)
+	if err != nil {
+		return err
+	}
+	if apiequality.Semantic.DeepEqual(agg.Object["status"], tmpl.Object["status"]) {
+		return nil
+	}
+	_, err = b.c.Dynamic.Resource(gvr).Namespace(tmpl.GetNamespace()).UpdateStatus(ctx, agg, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,695 @@
+// Package detector is the controller that matches resource templates with
+// PropagationPolicies and ClusterPropagationPolicies, claims them and keeps their
+// ResourceBindings / ClusterResourceBindings in step (pipeline.md). The decisions
+// themselves live in pkg/detector; this package is the informer and queue shell.
+package detector
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+
+	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
+	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/controllers"
+	"github.com/karmada-one/karmada-one/pkg/detector"
+	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"
+	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/metrics"
+	"github.com/karmada-one/karmada-one/pkg/names"
+)
+
+// ClaimIndex indexes templates by the permanent id of the policy that claimed them.
+const ClaimIndex = "claimed-by"
+
+// ClaimIndexFunc is the ClaimIndex function.
+func ClaimIndexFunc(obj interface{}) ([]string, error) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return nil, nil
+	}
+	var out []string
+	for _, k := range detector.ClaimLabelKeys {
+		if v := u.GetLabels()[k]; v != "" {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+type controller struct {
+	c        *controllers.Context
+	recorder record.EventRecorder
+
+	templates *controllers.Templates
+	queue     workqueue.TypedRateLimitingInterface[string]
+	policies  workqueue.TypedRateLimitingInterface[string]
+
+	ppLister  policylisters.PropagationPolicyLister
+	cppLister policylisters.ClusterPropagationPolicyLister
+	rbLister  worklisters.ResourceBindingLister
+	crbLister worklisters.ClusterResourceBindingLister
+}
+
+// Start runs the detector.
+func Start(ctx context.Context, c *controllers.Context) error {
+	d := &controller{
+		c:         c,
+		recorder:  c.EventRecorder("resource-detector"),
+		templates: c.Templates,
+		queue:     controllers.NewQueue("resource-detector"),
+		policies:  controllers.NewQueue("resource-detector-policies"),
+		ppLister:  c.KarmadaInformers.Policy().V1alpha1().PropagationPolicies().Lister(),
+		cppLister: c.KarmadaInformers.Policy().V1alpha1().ClusterPropagationPolicies().Lister(),
+		rbLister:  c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
+		crbLister: c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
+	}
+	ppInf := c.KarmadaInformers.Policy().V1alpha1().PropagationPolicies().Informer()
+	cppInf := c.KarmadaInformers.Policy().V1alpha1().ClusterPropagationPolicies().Informer()
+	policyHandler := cache.ResourceEventHandlerFuncs{
+		AddFunc:    d.enqueuePolicy,
+		UpdateFunc: func(_, obj interface{}) { d.enqueuePolicy(obj) },
+		DeleteFunc: d.enqueuePolicy,
+	}
+	if _, err := ppInf.AddEventHandler(policyHandler); err != nil {
+		return err
+	}
+	if _, err := cppInf.AddEventHandler(policyHandler); err != nil {
+		return err
+	}
+	// A binding deleted or edited by hand is put back.
+	bindingHandler := cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(_, obj interface{}) { d.enqueueBindingOwner(obj) },
+		DeleteFunc: d.enqueueBindingOwner,
+	}
+	if _, err := c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer().AddEventHandler(bindingHandler); err != nil {
+		return err
+	}
+	if _, err := c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Informer().AddEventHandler(bindingHandler); err != nil {
+		return err
+	}
+	c.Templates.OnNewInformer(d.watchKind)
+
+	go func() {
+		if !cache.WaitForCacheSync(ctx.Done(), ppInf.HasSynced, cppInf.HasSynced,
+			c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer().HasSynced,
+			c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Informer().HasSynced) {
+			return
+		}
+		// Discover propagatable kinds now and whenever the served API changes (CRDs).
+		go wait.UntilWithContext(ctx, d.discover, 10*time.Second)
+		controllers.RunWorkers(ctx, "resource-detector", d.queue, c.Options.Workers, d.reconcile)
+		controllers.RunWorkers(ctx, "resource-detector-policies", d.policies, 2, d.reconcilePolicy)
+	}()
+	return nil
+}
+
+// skippedGroups are never propagated: the control plane's own API and objects that
+// only make sense in the cluster that holds them.
+var skippedGroups = sets.New("cluster.karmada.io", "policy.karmada.io", "work.karmada.io", "config.karmada.io",
+	"networking.karmada.io", "search.karmada.io", "autoscaling.karmada.io", "apps.karmada.io",
+	"events.k8s.io", "coordination.k8s.io", "apiregistration.k8s.io", "flowcontrol.apiserver.k8s.io",
+	"authentication.k8s.io", "authorization.k8s.io", "internal.apiserver.k8s.io", "resource.k8s.io",
+	"certificates.k8s.io")
+
+// skippedCore are core resources never propagated.
+var skippedCore = sets.New("events", "componentstatuses", "bindings", "nodes", "endpoints")
+
+// propagatable tells whether resources of gv, described by r, can be templates.
+func propagatable(gv schema.GroupVersion, r metav1.APIResource) bool {
+	if strings.Contains(r.Name, "/") || skippedGroups.Has(gv.Group) || strings.HasSuffix(gv.Group, ".karmada.io") {
+		return false
+	}
+	if gv.Group == "" && skippedCore.Has(r.Name) {
+		return false
+	}
+	verbs := sets.New(r.Verbs...)
+	return verbs.HasAll("list", "watch", "get")
+}
+
+// discover starts an informer for every propagatable kind not watched yet.
+func (d *controller) discover(ctx context.Context) {
+	lists, err := discovery.ServerPreferredResources(d.c.ControlPlaneClient.Discovery())
+	if err != nil && len(lists) == 0 {
+		klog.FromContext(ctx).Error(err, "Discovering propagatable kinds failed")
+		return
+	}
+	known := sets.New(d.templates.Known()...)
+	fresh := false
+	for _, l := range lists {
+		gv, err := schema.ParseGroupVersion(l.GroupVersion)
+		if err != nil {
+			continue
+		}
+		for _, r := range l.APIResources {
+			if !propagatable(gv, r) {
+				continue
+			}
+			gvr := gv.WithResource(r.Name)
+			if !known.Has(gvr) {
+				if !fresh {
+					d.c.Mapper.Reset()
+					fresh = true
+				}
+				d.templates.Informer(gvr)
+			}
+		}
+	}
+}
+
+// watchKind hooks the detector to a new template informer.
+func (d *controller) watchKind(gvr schema.GroupVersionResource, inf cache.SharedIndexInformer) {
+	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj interface{}) {
+			if u, ok := obj.(*unstructured.Unstructured); ok {
+				metrics.TemplateChanged(u.GetUID())
+				d.queue.Add(templateKey(gvr, u.GetNamespace(), u.GetName()))
+			}
+		},
+		UpdateFunc: func(oldObj, obj interface{}) {
+			o, ok1 := oldObj.(*unstructured.Unstructured)
+			u, ok2 := obj.(*unstructured.Unstructured)
+			if !ok1 || !ok2 || !significant(o, u) {
+				return
+			}
+			metrics.TemplateChanged(u.GetUID())
+			d.queue.Add(templateKey(gvr, u.GetNamespace(), u.GetName()))
+		},
+	})
+}
+
+// significant tells whether a template update may change its binding: anything but
+// status, resourceVersion and the claim metadata the detector wrote itself.
+func significant(old, cur *unstructured.Unstructured) bool {
+	if old.GetGeneration() != cur.GetGeneration() || old.GetDeletionTimestamp() != cur.GetDeletionTimestamp() {
+		return true
+	}
+	if !equalWithout(old.GetLabels(), cur.GetLabels(), detector.ClaimLabelKeys) ||
+		!equalWithout(old.GetAnnotations(), cur.GetAnnotations(), detector.ClaimAnnotationKeys) {
+		return true
+	}
+	if cur.GetGeneration() != 0 {
+		return false // spec changes bump the generation
+	}
+	// Kinds without a generation (ConfigMap, Secret, …): compare all but metadata and status.
+	for k, v := range cur.Object {
+		if k == "metadata" || k == "status" {
+			continue
+		}
+		if !equalJSON(v, old.Object[k]) {
+			return true
+		}
+	}
+	for k := range old.Object {
+		if _, ok := cur.Object[k]; !ok && k != "status" {
+			return true
+		}
+	}
+	return false
+}
+
+func equalWithout(a, b map[string]string, ignore []string) bool {
+	if len(a) == 0 && len(b) == 0 {
+		return true
+	}
+	a, b = maps.Clone(a), maps.Clone(b)
+	for _, k := range ignore {
+		delete(a, k)
+		delete(b, k)
+	}
+	return maps.Equal(a, b)
+}
+
+func equalJSON(a, b interface{}) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(ja) == string(jb)
+}
+
+// templateKey encodes a template reference as a queue key.
+func templateKey(gvr schema.GroupVersionResource, namespace, name string) string {
+	return gvr.Group + "|" + gvr.Version + "|" + gvr.Resource + "|" + namespace + "|" + name
+}
+
+func parseTemplateKey(key string) (schema.GroupVersionResource, string, string, error) {
+	p := strings.Split(key, "|")
+	if len(p) != 5 {
+		return schema.GroupVersionResource{}, "", "", fmt.Errorf("bad template key %q", key)
+	}
+	return schema.GroupVersionResource{Group: p[0], Version: p[1], Resource: p[2]}, p[3], p[4], nil
+}
+
+func (d *controller) enqueuePolicy(obj interface{}) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	switch p := obj.(type) {
+	case *policyv1alpha1.PropagationPolicy:
+		d.policies.Add("pp|" + p.Namespace + "|" + p.Name)
+	case *policyv1alpha1.ClusterPropagationPolicy:
+		d.policies.Add("cpp||" + p.Name)
+	}
+}
+
+// enqueueBindingOwner re-checks the template of a binding that was deleted or whose
+// detector-owned fields may have been edited.
+func (d *controller) enqueueBindingOwner(obj interface{}) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	var spec *workv1alpha2.ResourceBindingSpec
+	switch b := obj.(type) {
+	case *workv1alpha2.ResourceBinding:
+		spec = &b.Spec
+	case *workv1alpha2.ClusterResourceBinding:
+		spec = &b.Spec
+	default:
+		return
+	}
+	m, err := d.templates.Mapping(spec.Resource.APIVersion, spec.Resource.Kind)
+	if err != nil {
+		return
+	}
+	d.queue.Add(templateKey(m.Resource, spec.Resource.Namespace, spec.Resource.Name))
+}
+
+// reconcile converges one template: claim it for the policy it belongs to and make
+// its binding match, or release it when no policy wants it.
+func (d *controller) reconcile(ctx context.Context, key string) (time.Duration, error) {
+	gvr, ns, name, err := parseTemplateKey(key)
+	if err != nil {
+		return 0, nil
+	}
+	inf := d.templates.Informer(gvr)
+	if !inf.HasSynced() {
+		return 200 * time.Millisecond, nil
+	}
+	obj, found, err := inf.GetStore().GetByKey(cacheKey(ns, name))
+	if err != nil || !found {
+		return 0, err // a deleted template's binding goes with it (ownerReference)
+	}
+	u := obj.(*unstructured.Unstructured)
+	if u.GetDeletionTimestamp() != nil || detector.IsReservedNamespace(ns) {
+		return 0, nil
+	}
+	if ns == "" && u.GetKind() == "Namespace" && detector.IsReservedNamespace(name) {
+		return 0, nil
+	}
+
+	policy := d.currentPolicy(u)
+	if policy.IsZero() {
+		pps, cpps, err := d.candidates(ns)
+		if err != nil {
+			return 0, err
+		}
+		policy, _ = detector.ChoosePolicy(u, pps, cpps)
+	}
+	if policy.IsZero() {
+		if _, claimed := detector.ClaimOf(u); claimed {
+			return 0, d.release(ctx, gvr, u, "no policy selects it anymore")
+		}
+		return 0, nil
+	}
+	if !detector.IsClaimedBy(u, policy) || !claimMetadataExact(u, policy) {
+		if err := d.patchClaim(ctx, gvr, u, policy); err != nil {
+			return 0, err
+		}
+	}
+	return 0, d.syncBinding(ctx, u, policy)
+}
+
+func cacheKey(ns, name string) string {
+	if ns == "" {
+		return name
+	}
+	return ns + "/" + name
+}
+
+// currentPolicy returns the policy that claimed u if it still exists, is the same
+// policy (permanent id) and still matches u; preemption is off, so it keeps u.
+func (d *controller) currentPolicy(u *unstructured.Unstructured) detector.Policy {
+	claim, ok := detector.ClaimOf(u)
+	if !ok {
+		return detector.Policy{}
+	}
+	var p detector.Policy
+	if claim.Cluster {
+		cpp, err := d.cppLister.Get(claim.Name)
+		if err != nil {
+			return detector.Policy{}
+		}
+		p = detector.FromClusterPropagationPolicy(cpp)
+	} else {
+		if claim.Namespace != u.GetNamespace() {
+			return detector.Policy{}
+		}
+		pp, err := d.ppLister.PropagationPolicies(claim.Namespace).Get(claim.Name)
+		if err != nil {
+			return detector.Policy{}
+		}
+		p = detector.FromPropagationPolicy(pp)
+	}
+	if claim.PermanentID != "" && claim.PermanentID != p.PermanentID() {
+		return detector.Policy{}
+	}
+	if _, ok := detector.Matches(p, u); !ok {
+		return detector.Policy{}
+	}
+	return p
+}
+
+func (d *controller) candidates(ns string) ([]*policyv1alpha1.PropagationPolicy, []*policyv1alpha1.ClusterPropagationPolicy, error) {
+	var pps []*policyv1alpha1.PropagationPolicy
+	var err error
+	if ns != "" {
+		if pps, err = d.ppLister.PropagationPolicies(ns).List(labels.Everything()); err != nil {
+			return nil, nil, err
+		}
+	}
+	cpps, err := d.cppLister.List(labels.Everything())
+	return pps, cpps, err
+}
+
+// claimMetadataExact tells whether u carries exactly policy's claim and no other.
+func claimMetadataExact(u *unstructured.Unstructured, policy detector.Policy) bool {
+	probe := &metav1.ObjectMeta{Labels: maps.Clone(u.GetLabels()), Annotations: maps.Clone(u.GetAnnotations())}
+	return !detector.ApplyClaim(probe, policy)
+}
+
+// patchClaim writes policy's claim onto the template with a merge patch that touches
+// only the claim keys.
+func (d *controller) patchClaim(ctx context.Context, gvr schema.GroupVersionResource, u *unstructured.Unstructured, policy detector.Policy) error {
+	want := &metav1.ObjectMeta{Labels: maps.Clone(u.GetLabels()), Annotations: maps.Clone(u.GetAnnotations())}
+	detector.ApplyClaim(want, policy)
+	return d.patchMeta(ctx, gvr, u, want)
+}
+
+// patchMeta patches u's claim keys to the values in want (absent ⇒ removed), with
+// u's resourceVersion as a precondition.
+func (d *controller) patchMeta(ctx context.Context, gvr schema.GroupVersionResource, u *unstructured.Unstructured, want *metav1.ObjectMeta) error {
+	l, a := map[string]interface{}{}, map[string]interface{}{}
+	for _, k := range append(slices.Clone(detector.ClaimLabelKeys), policyv1alpha1.PropagationPolicyNamespaceLabel,
+		policyv1alpha1.PropagationPolicyNameLabel, policyv1alpha1.ClusterPropagationPolicyLabel) {
+		if v, ok := want.Labels[k]; ok {
+			l[k] = v
+		} else if _, had := u.GetLabels()[k]; had {
+			l[k] = nil
+		}
+	}
+	for _, k := range detector.ClaimAnnotationKeys {
+		if v, ok := want.Annotations[k]; ok {
+			a[k] = v
+		} else if _, had := u.GetAnnotations()[k]; had {
+			a[k] = nil
+		}
+	}
+	patch, err := json.Marshal(map[string]interface{}{"metadata": map[string]interface{}{
+		"labels": l, "annotations": a, "resourceVersion": u.GetResourceVersion(),
+	}})
+	if err != nil {
+		return err
+	}
+	_, err = d.c.Dynamic.Resource(gvr).Namespace(u.GetNamespace()).Patch(ctx, u.GetName(), types.MergePatchType, patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// release removes the claim from a template and its binding. The binding, its Works
+// and the member objects stay (pipeline.md: deleting a policy keeps what it propagated).
+func (d *controller) release(ctx context.Context, gvr schema.GroupVersionResource, u *unstructured.Unstructured, why string) error {
+	if err := d.patchMeta(ctx, gvr, u, &metav1.ObjectMeta{}); err != nil {
+		return err
+	}
+	if err := d.releaseBinding(ctx, u.GetNamespace(), u.GetName(), u.GetKind()); err != nil {
+		return err
+	}
+	d.recorder.Eventf(u, corev1.EventTypeNormal, "PolicyReleased",
+		"Released from its propagation policy: %s; what was propagated stays in the member clusters", why)
+	return nil
+}
+
+func (d *controller) releaseBinding(ctx context.Context, ns, name, kind string) error {
+	bname := names.GenerateBindingName(kind, name)
+	if ns == "" {
+		b, err := d.crbLister.Get(bname)
+		if apierrors.IsNotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		b = b.DeepCopy()
+		if !detector.RemoveClaim(b) {
+			return nil
+		}
+		_, err = d.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Update(ctx, b, metav1.UpdateOptions{})
+		return ignoreNotFound(err)
+	}
+	b, err := d.rbLister.ResourceBindings(ns).Get(bname)
+	if apierrors.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	b = b.DeepCopy()
+	if !detector.RemoveClaim(b) {
+		return nil
+	}
+	_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(ns).Update(ctx, b, metav1.UpdateOptions{})
+	return ignoreNotFound(err)
+}
+
+func ignoreNotFound(err error) error {
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// syncBinding creates or updates the binding of u claimed by policy.
+func (d *controller) syncBinding(ctx context.Context, u *unstructured.Unstructured, policy detector.Policy) error {
+	desired, err := detector.BuildBindingWith(d.c.Interpreter, u, policy)
+	if err != nil {
+		d.recorder.Eventf(u, corev1.EventTypeWarning, "ApplyPolicyFailed", "Applying policy %s failed: %v", policyRef(policy), err)
+		return err
+	}
+	var existing *detector.Binding
+	name := desired.Object().GetName()
+	if desired.IsCluster() {
+		if b, err := d.crbLister.Get(name); err == nil {
+			existing = &detector.Binding{CRB: b}
+		} else if !apierrors.IsNotFound(err) {
+			return err
+		}
+	} else {
+		if b, err := d.rbLister.ResourceBindings(u.GetNamespace()).Get(name); err == nil {
+			existing = &detector.Binding{RB: b}
+		} else if !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	if existing == nil {
+		if desired.IsCluster() {
+			_, err = d.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Create(ctx, desired.CRB, metav1.CreateOptions{})
+		} else {
+			_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(u.GetNamespace()).Create(ctx, desired.RB, metav1.CreateOptions{})
+		}
+		if err != nil {
+			if apierrors.IsAlreadyExists(err) {
+				return fmt.Errorf("binding %s appeared meanwhile; retrying", name)
+			}
+			d.recorder.Eventf(u, corev1.EventTypeWarning, "ApplyPolicyFailed", "Creating binding %s for policy %s failed: %v", name, policyRef(policy), err)
+			return err
+		}
+		d.recorder.Eventf(u, corev1.EventTypeNormal, "ApplyPolicySucceed", "Applied policy %s: binding %s created", policyRef(policy), name)
+		return nil
+	}
+	if existing.Object().GetDeletionTimestamp() != nil {
+		// The old template's binding is going away; make the new one when it is gone.
+		return fmt.Errorf("binding %s is being deleted; retrying", name)
+	}
+	merged, changed := detector.MergeBinding(existing, desired)
+	if !changed {
+		return nil
+	}
+	if merged.IsCluster() {
+		_, err = d.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Update(ctx, merged.CRB, metav1.UpdateOptions{})
+	} else {
+		_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(u.GetNamespace()).Update(ctx, merged.RB, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		return err
+	}
+	if !detector.IsClaimedBy(existing.Object(), policy) {
+		d.recorder.Eventf(u, corev1.EventTypeNormal, "ApplyPolicySucceed", "Applied policy %s to binding %s", policyRef(policy), name)
+	}
+	return nil
+}
+
+func policyRef(p detector.Policy) string {
+	if p.IsCluster() {
+		return "ClusterPropagationPolicy " + p.Name()
+	}
+	return "PropagationPolicy " + p.Namespace() + "/" + p.Name()
+}
+
+// reconcilePolicy reacts to a policy change: every template it claims or may claim is
+// re-examined; a deleted policy releases its templates and bindings first.
+func (d *controller) reconcilePolicy(ctx context.Context, key string) (time.Duration, error) {
+	p := strings.SplitN(key, "|", 3)
+	if len(p) != 3 {
+		return 0, nil
+	}
+	var policy detector.Policy
+	if p[0] == "pp" {
+		pp, err := d.ppLister.PropagationPolicies(p[1]).Get(p[2])
+		if apierrors.IsNotFound(err) {
+			return 0, nil
+		} else if err != nil {
+			return 0, err
+		}
+		policy = detector.FromPropagationPolicy(pp)
+	} else {
+		cpp, err := d.cppLister.Get(p[2])
+		if apierrors.IsNotFound(err) {
+			return 0, nil
+		} else if err != nil {
+			return 0, err
+		}
+		policy = detector.FromClusterPropagationPolicy(cpp)
+	}
+	if policy.IsDeleting() {
+		return 0, d.finalizePolicy(ctx, policy)
+	}
+	// Templates it claims (spec changes re-derive their bindings; a selector change may
+	// release them) and templates it may now claim.
+	id := policy.PermanentID()
+	for _, gvr := range d.templates.Known() {
+		inf := d.templates.Informer(gvr)
+		if id != "" {
+			objs, _ := inf.GetIndexer().ByIndex(ClaimIndex, id)
+			for _, o := range objs {
+				u := o.(*unstructured.Unstructured)
+				d.queue.Add(templateKey(gvr, u.GetNamespace(), u.GetName()))
+			}
+		}
+	}
+	for _, sel := range policy.Spec().ResourceSelectors {
+		m, err := d.templates.Mapping(sel.APIVersion, sel.Kind)
+		if err != nil {
+			continue // the kind is not served (yet); its informer's first list will match it
+		}
+		inf := d.templates.Informer(m.Resource)
+		var objs []interface{}
+		ns := sel.Namespace
+		if !policy.IsCluster() {
+			ns = policy.Namespace()
+		}
+		if ns != "" {
+			objs, _ = inf.GetIndexer().ByIndex(cache.NamespaceIndex, ns)
+		} else {
+			objs = inf.GetStore().List()
+		}
+		for _, o := range objs {
+			u := o.(*unstructured.Unstructured)
+			if _, ok := detector.SelectorPriority(sel, u); ok {
+				d.queue.Add(templateKey(m.Resource, u.GetNamespace(), u.GetName()))
+			}
+		}
+	}
+	return 0, nil
+}
+
+// finalizePolicy releases everything a deleted policy claimed, then lets it go.
+func (d *controller) finalizePolicy(ctx context.Context, policy detector.Policy) error {
+	if id := policy.PermanentID(); id != "" {
+		for _, gvr := range d.templates.Known() {
+			inf := d.templates.Informer(gvr)
+			objs, _ := inf.GetIndexer().ByIndex(ClaimIndex, id)
+			for _, o := range objs {
+				u := o.(*unstructured.Unstructured)
+				if !detector.IsClaimedBy(u, policy) {
+					continue
+				}
+				if err := d.release(ctx, gvr, u, "its policy "+policyRef(policy)+" was deleted"); err != nil {
+					return err
+				}
+				// Another policy may claim it now.
+				d.queue.Add(templateKey(gvr, u.GetNamespace(), u.GetName()))
+			}
+		}
+		sel := labels.SelectorFromSet(labels.Set{policy.PermanentIDLabel(): id})
+		if policy.IsCluster() {
+			rbs, err := d.rbLister.List(sel)
+			if err != nil {
+				return err
+			}
+			for _, b := range rbs {
+				if err := d.releaseBinding(ctx, b.Namespace, b.Spec.Resource.Name, b.Spec.Resource.Kind); err != nil {
+					return err
+				}
+			}
+			crbs, err := d.crbLister.List(sel)
+			if err != nil {
+				return err
+			}
+			for _, b := range crbs {
+				if err := d.releaseBinding(ctx, "", b.Spec.Resource.Name, b.Spec.Resource.Kind); err != nil {
+					return err
+				}
+			}
+		} else {
+			rbs, err := d.rbLister.ResourceBindings(policy.Namespace()).List(sel)
+			if err != nil {
+				return err
+			}
+			for _, b := range rbs {
+				if err := d.releaseBinding(ctx, b.Namespace, b.Spec.Resource.Name, b.Spec.Resource.Kind); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return d.removePolicyFinalizer(ctx, policy)
+}
+
+func (d *controller) removePolicyFinalizer(ctx context.Context, policy detector.Policy) error {
+	if policy.IsCluster() {
+		cpp := policy.CPP.DeepCopy()
+		f := slices.DeleteFunc(cpp.Finalizers, func(s string) bool { return s == policyv1alpha1.ClusterPropagationPolicyControllerFinalizer })
+		if len(f) == len(policy.CPP.Finalizers) {
+			return nil
+		}
+		cpp.Finalizers = f
+		_, err := d.c.KarmadaClient.PolicyV1alpha1().ClusterPropagationPolicies().Update(ctx, cpp, metav1.UpdateOptions{})
+		return ignoreNotFound(err)
+	}
+	pp := policy.PP.DeepCopy()
+	f := slices.DeleteFunc(pp.Finalizers, func(s string) bool { return s == policyv1alpha1.PropagationPolicyControllerFinalizer })
+	if len(f) == len(policy.PP.Finalizers) {
+		return nil
+	}
+	pp.Finalizers = f
+	_, err := d.c.KarmadaClient.PolicyV1alpha1().PropagationPolicies(pp.Namespace).Update(ctx, pp, metav1.UpdateOptions{})
+	return ignoreNotFound(err)
+}

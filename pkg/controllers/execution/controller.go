@@ -1,0 +1,623 @@
+// Package execution applies Works to member clusters and reports the member objects'
+// status back into the Works (pipeline.md: execution controller and work status).
+package execution
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+
+	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
+	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
+	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
+	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/controllers"
+	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
+	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
+	"github.com/karmada-one/karmada-one/pkg/membercluster"
+	"github.com/karmada-one/karmada-one/pkg/metrics"
+	"github.com/karmada-one/karmada-one/pkg/names"
+)
+
+// NotReadyRetry is how soon a Work for a cluster that is not Ready is looked at again.
+const NotReadyRetry = 10 * time.Second
+
+type controller struct {
+	c        *controllers.Context
+	recorder record.EventRecorder
+	queue    workqueue.TypedRateLimitingInterface[string]
+	works    worklisters.WorkLister
+	workInf  cache.SharedIndexInformer
+	clusters clusterlisters.ClusterLister
+
+	mu    sync.Mutex
+	cache map[string]*memberCache // by cluster name
+}
+
+// memberCache watches the objects the control plane manages in one member, per kind.
+type memberCache struct {
+	member  *membercluster.Member
+	factory dynamicinformer.DynamicSharedInformerFactory
+	kinds   map[schema.GroupVersionResource]cache.SharedIndexInformer
+}
+
+// Start runs the execution controller.
+func Start(ctx context.Context, c *controllers.Context) error {
+	e := &controller{
+		c:        c,
+		recorder: c.EventRecorder("execution-controller"),
+		queue:    controllers.NewQueue("execution-controller"),
+		works:    c.KarmadaInformers.Work().V1alpha1().Works().Lister(),
+		workInf:  c.KarmadaInformers.Work().V1alpha1().Works().Informer(),
+		clusters: c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
+		cache:    map[string]*memberCache{},
+	}
+	if _, err := e.workInf.AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: func(obj interface{}) bool {
+			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = t.Obj
+			}
+			w, ok := obj.(*workv1alpha1.Work)
+			return ok && names.IsExecutionSpace(w.Namespace)
+		},
+		Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc: controllers.EnqueueName(e.queue),
+			UpdateFunc: func(oldObj, obj interface{}) {
+				o, n := oldObj.(*workv1alpha1.Work), obj.(*workv1alpha1.Work)
+				if o.Generation != n.Generation || (o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil) ||
+					!slices.Equal(o.Finalizers, n.Finalizers) {
+					e.queue.Add(n.Namespace + "/" + n.Name)
+				}
+			},
+		},
+	}); err != nil {
+		return err
+	}
+	clusterInf := c.KarmadaInformers.Cluster().V1alpha1().Clusters().Informer()
+	if _, err := clusterInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(oldObj, obj interface{}) {
+			o, n := oldObj.(*clusterv1alpha1.Cluster), obj.(*clusterv1alpha1.Cluster)
+			if ready(o) != ready(n) || (o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil) {
+				e.enqueueCluster(n.Name)
+			}
+		},
+		DeleteFunc: func(obj interface{}) {
+			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = t.Obj
+			}
+			if cl, ok := obj.(*clusterv1alpha1.Cluster); ok {
+				e.dropCache(cl.Name)
+				e.enqueueCluster(cl.Name)
+			}
+		},
+	}); err != nil {
+		return err
+	}
+	go func() {
+		if !cache.WaitForCacheSync(ctx.Done(), e.workInf.HasSynced, clusterInf.HasSynced) {
+			return
+		}
+		controllers.RunWorkers(ctx, "execution-controller", e.queue, c.Options.Workers, e.reconcile)
+	}()
+	return nil
+}
+
+func ready(c *clusterv1alpha1.Cluster) bool {
+	return meta.IsStatusConditionTrue(c.Status.Conditions, clusterv1alpha1.ClusterConditionReady)
+}
+
+func (e *controller) enqueueCluster(name string) {
+	works, _ := e.works.Works(names.GenerateExecutionSpaceName(name)).List(labels.Everything())
+	for _, w := range works {
+		e.queue.Add(w.Namespace + "/" + w.Name)
+	}
+}
+
+func (e *controller) dropCache(cluster string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if mc, ok := e.cache[cluster]; ok {
+		mc.factory.Shutdown()
+		delete(e.cache, cluster)
+	}
+}
+
+// informer returns the started, synced informer on managed objects of gvr in member m.
+func (e *controller) informer(ctx context.Context, m *membercluster.Member, gvr schema.GroupVersionResource) (cache.SharedIndexInformer, error) {
+	e.mu.Lock()
+	mc, ok := e.cache[m.Name]
+	if !ok || mc.member != m {
+		if ok {
+			mc.factory.Shutdown()
+		}
+		mc = &memberCache{
+			member: m,
+			factory: dynamicinformer.NewFilteredDynamicSharedInformerFactory(m.Dynamic, 0, metav1.NamespaceAll, func(o *metav1.ListOptions) {
+				o.LabelSelector = policyv1alpha1.ManagedByKarmadaLabel + "=" + policyv1alpha1.ManagedByKarmadaLabelValue
+			}),
+			kinds: map[schema.GroupVersionResource]cache.SharedIndexInformer{},
+		}
+		e.cache[m.Name] = mc
+	}
+	inf, ok := mc.kinds[gvr]
+	if !ok {
+		inf = mc.factory.ForResource(gvr).Informer()
+		_ = inf.SetTransform(controllers.StripManagedFields)
+		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			UpdateFunc: func(_, obj interface{}) { e.enqueueOwner(obj) },
+			DeleteFunc: e.enqueueOwner,
+		})
+		mc.kinds[gvr] = inf
+		mc.factory.Start(m.Done())
+	}
+	e.mu.Unlock()
+	if !inf.HasSynced() {
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if !cache.WaitForCacheSync(wctx.Done(), inf.HasSynced) {
+			return nil, fmt.Errorf("watching %s in cluster %s did not sync", gvr.Resource, m.Name)
+		}
+	}
+	return inf, nil
+}
+
+// enqueueOwner re-checks the Work of a member object that changed or went away.
+func (e *controller) enqueueOwner(obj interface{}) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	o, err := meta.Accessor(obj)
+	if err != nil {
+		return
+	}
+	a := o.GetAnnotations()
+	if ns, name := a[workv1alpha2.WorkNamespaceAnnotation], a[workv1alpha2.WorkNameAnnotation]; ns != "" && name != "" {
+		e.queue.Add(ns + "/" + name)
+	}
+}
+
+func (e *controller) reconcile(ctx context.Context, key string) (time.Duration, error) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return 0, nil
+	}
+	w, err := e.works.Works(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	clusterName, err := names.GetClusterName(ns)
+	if err != nil {
+		return 0, nil
+	}
+	cluster, err := e.clusters.Get(clusterName)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return 0, err
+	}
+	if w.DeletionTimestamp != nil {
+		return e.finalize(ctx, w, cluster)
+	}
+	if !slices.Contains(w.Finalizers, workv1alpha1.ExecutionControllerFinalizer) {
+		w = w.DeepCopy()
+		w.Finalizers = append(w.Finalizers, workv1alpha1.ExecutionControllerFinalizer)
+		_, err := e.c.KarmadaClient.WorkV1alpha1().Works(ns).Update(ctx, w, metav1.UpdateOptions{})
+		return 0, err // the update event brings us back
+	}
+	if cluster == nil {
+		return 0, e.setStatus(ctx, w, appliedFalse(fmt.Sprintf("cluster %s does not exist", clusterName)), nil)
+	}
+	if ptr.Deref(w.Spec.SuspendDispatching, false) {
+		st := w.Status.DeepCopy()
+		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: workv1alpha1.WorkDispatching, Status: metav1.ConditionFalse,
+			Reason: "SuspendDispatching", Message: "Dispatching is suspended by the propagation policy", ObservedGeneration: w.Generation})
+		return 0, e.writeStatus(ctx, w, st)
+	}
+	if !ready(cluster) {
+		return NotReadyRetry, nil // keep the last status; try again when it is back
+	}
+	m, err := e.c.Members.Get(cluster)
+	if err != nil {
+		return 0, e.setStatus(ctx, w, appliedFalse(fmt.Sprintf("connecting to cluster %s: %v", clusterName, err)), nil)
+	}
+	var statuses []workv1alpha1.ManifestStatus
+	var failures []string
+	for i, raw := range w.Spec.Workload.Manifests {
+		desired := &unstructured.Unstructured{}
+		if err := desired.UnmarshalJSON(raw.Raw); err != nil {
+			failures = append(failures, fmt.Sprintf("manifest %d: %v", i, err))
+			continue
+		}
+		ms, err := e.apply(ctx, w, cluster, m, i, desired)
+		if err != nil {
+			failures = append(failures, err.Error())
+		}
+		if ms != nil {
+			statuses = append(statuses, *ms)
+		}
+	}
+	cond := metav1.Condition{Type: workv1alpha1.WorkApplied, Status: metav1.ConditionTrue, Reason: "AppliedSuccessful",
+		Message: "Manifest has been successfully applied", ObservedGeneration: w.Generation}
+	if len(failures) > 0 {
+		cond = appliedFalse(strings.Join(failures, "; "))
+		cond.ObservedGeneration = w.Generation
+	}
+	if err := e.setStatus(ctx, w, cond, statuses); err != nil {
+		return 0, err
+	}
+	if len(failures) > 0 {
+		return 0, errors.New(cond.Message) // retried with backoff
+	}
+	return 0, nil
+}
+
+func appliedFalse(msg string) metav1.Condition {
+	return metav1.Condition{Type: workv1alpha1.WorkApplied, Status: metav1.ConditionFalse, Reason: "AppliedFailed", Message: msg}
+}
+
+func describe(u *unstructured.Unstructured) string {
+	if u.GetNamespace() != "" {
+		return fmt.Sprintf("%s %s/%s", u.GetKind(), u.GetNamespace(), u.GetName())
+	}
+	return fmt.Sprintf("%s %s", u.GetKind(), u.GetName())
+}
+
+// apply makes one manifest true in the member and returns its reflected status.
+func (e *controller) apply(ctx context.Context, w *workv1alpha1.Work, cluster *clusterv1alpha1.Cluster, m *membercluster.Member,
+	ordinal int, desired *unstructured.Unstructured) (*workv1alpha1.ManifestStatus, error) {
+	mapping, err := e.c.Templates.Mapping(desired.GetAPIVersion(), desired.GetKind())
+	if err != nil {
+		return nil, fmt.Errorf("%s: unknown kind: %v", describe(desired), err)
+	}
+	gvr := mapping.Resource
+	if mapping.Scope.Name() != meta.RESTScopeNameNamespace {
+		desired.SetNamespace("")
+	}
+	inf, err := e.informer(ctx, m, gvr)
+	if err != nil {
+		return nil, err
+	}
+	client := m.Dynamic.Resource(gvr).Namespace(desired.GetNamespace())
+	cached, found, err := inf.GetStore().GetByKey(cacheKey(desired.GetNamespace(), desired.GetName()))
+	if err != nil {
+		return nil, err
+	}
+	var observed *unstructured.Unstructured
+	if found {
+		observed = cached.(*unstructured.Unstructured)
+	} else {
+		created, err := client.Create(ctx, desired, metav1.CreateOptions{FieldManager: fieldManager})
+		switch {
+		case err == nil:
+			metrics.MemberApplies.WithLabelValues(cluster.Name, "create", "success").Inc()
+			metrics.TemplateApplied(types.UID(desired.GetAnnotations()[workv1alpha2.ResourceTemplateUIDAnnotation]))
+			return e.reflect(w, ordinal, gvr, created), nil
+		case apierrors.IsAlreadyExists(err):
+			// Not in our cache of managed objects: somebody else's object, or one whose
+			// managed label was removed. Read it to decide.
+			observed, err = client.Get(ctx, desired.GetName(), metav1.GetOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", describe(desired), err)
+			}
+		default:
+			metrics.MemberApplies.WithLabelValues(cluster.Name, "create", "error").Inc()
+			e.recorder.Eventf(w, corev1.EventTypeWarning, "ApplyFailed", "Creating %s in cluster %s failed: %v", describe(desired), cluster.Name, err)
+			return nil, fmt.Errorf("creating %s in cluster %s: %v", describe(desired), cluster.Name, err)
+		}
+	}
+	if observed.GetLabels()[policyv1alpha1.ManagedByKarmadaLabel] != policyv1alpha1.ManagedByKarmadaLabelValue &&
+		desired.GetAnnotations()[workv1alpha2.ResourceConflictResolutionAnnotation] != workv1alpha2.ResourceConflictResolutionOverwrite {
+		if desired.GetKind() == "Namespace" && desired.GetAPIVersion() == "v1" {
+			// A namespace the member already had is used as it is and never taken over.
+			return e.reflect(w, ordinal, gvr, observed), nil
+		}
+		msg := fmt.Sprintf("%s already exists in cluster %s and is not managed by the control plane; it was left untouched. "+
+			"Set conflictResolution: Overwrite in the PropagationPolicy (or annotate the template %s=%s) to take it over",
+			describe(desired), cluster.Name, workv1alpha2.ResourceConflictResolutionAnnotation, workv1alpha2.ResourceConflictResolutionOverwrite)
+		if c := meta.FindStatusCondition(w.Status.Conditions, workv1alpha1.WorkApplied); c == nil || c.Message != msg {
+			e.recorder.Event(w, corev1.EventTypeWarning, "ApplyConflict", msg)
+		}
+		return nil, errors.New(msg)
+	}
+	want, err := e.c.Interpreter.Retain(desired, observed)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", describe(desired), err)
+	}
+	mergeMemberMetadata(want, observed)
+	if subset(want.Object, observed.Object) {
+		return e.reflect(w, ordinal, gvr, observed), nil
+	}
+	updated, err := client.Update(ctx, want, metav1.UpdateOptions{FieldManager: fieldManager})
+	if err != nil {
+		metrics.MemberApplies.WithLabelValues(cluster.Name, "update", "error").Inc()
+		if !apierrors.IsConflict(err) {
+			e.recorder.Eventf(w, corev1.EventTypeWarning, "ApplyFailed", "Updating %s in cluster %s failed: %v", describe(desired), cluster.Name, err)
+		}
+		return nil, fmt.Errorf("updating %s in cluster %s: %v", describe(desired), cluster.Name, err)
+	}
+	metrics.MemberApplies.WithLabelValues(cluster.Name, "update", "success").Inc()
+	metrics.TemplateApplied(types.UID(desired.GetAnnotations()[workv1alpha2.ResourceTemplateUIDAnnotation]))
+	return e.reflect(w, ordinal, gvr, updated), nil
+}
+
+const fieldManager = "karmada-one"
+
+func cacheKey(ns, name string) string {
+	if ns == "" {
+		return name
+	}
+	return ns + "/" + name
+}
+
+// mergeMemberMetadata keeps on want what belongs to the member's copy: resourceVersion,
+// finalizers, ownerReferences, and labels/annotations the control plane does not own.
+func mergeMemberMetadata(want, observed *unstructured.Unstructured) {
+	want.SetResourceVersion(observed.GetResourceVersion())
+	want.SetFinalizers(observed.GetFinalizers())
+	want.SetOwnerReferences(observed.GetOwnerReferences())
+	want.SetLabels(keepForeign(want.GetLabels(), observed.GetLabels(), observed.GetAnnotations()[workv1alpha2.ManagedLabels]))
+	want.SetAnnotations(keepForeign(want.GetAnnotations(), observed.GetAnnotations(), observed.GetAnnotations()[workv1alpha2.ManagedAnnotation]))
+}
+
+// keepForeign adds to want the keys of observed that the control plane did not set
+// last time (per the managed-keys record) and does not set now.
+func keepForeign(want, observed map[string]string, managed string) map[string]string {
+	owned := map[string]bool{}
+	for _, k := range strings.Split(managed, ",") {
+		if k != "" {
+			owned[k] = true
+		}
+	}
+	for k, v := range observed {
+		if _, ok := want[k]; ok || owned[k] {
+			continue
+		}
+		if want == nil {
+			want = map[string]string{}
+		}
+		want[k] = v
+	}
+	return want
+}
+
+// subset tells whether every field of want has the same value in have; fields the
+// member added (defaults, status) do not count. Lists must have the same length.
+func subset(want, have interface{}) bool {
+	switch w := want.(type) {
+	case map[string]interface{}:
+		h, ok := have.(map[string]interface{})
+		if !ok {
+			return len(w) == 0 && have == nil
+		}
+		for k, v := range w {
+			if k == "status" {
+				continue
+			}
+			hv, ok := h[k]
+			if !ok {
+				if isEmpty(v) {
+					continue
+				}
+				return false
+			}
+			if !subset(v, hv) {
+				return false
+			}
+		}
+		return true
+	case []interface{}:
+		h, ok := have.([]interface{})
+		if !ok || len(h) != len(w) {
+			return len(w) == 0 && have == nil
+		}
+		for i := range w {
+			if !subset(w[i], h[i]) {
+				return false
+			}
+		}
+		return true
+	case nil:
+		return true
+	default:
+		return apiequality.Semantic.DeepEqual(normalize(want), normalize(have))
+	}
+}
+
+func isEmpty(v interface{}) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case map[string]interface{}:
+		return len(x) == 0
+	case []interface{}:
+		return len(x) == 0
+	case string:
+		return x == ""
+	}
+	return false
+}
+
+func normalize(v interface{}) interface{} {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int32:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case float32:
+		return float64(x)
+	}
+	return v
+}
+
+// reflect builds the manifest status of a member object.
+func (e *controller) reflect(w *workv1alpha1.Work, ordinal int, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) *workv1alpha1.ManifestStatus {
+	ms := &workv1alpha1.ManifestStatus{Identifier: workv1alpha1.ResourceIdentifier{
+		Ordinal: ordinal, Group: gvr.Group, Version: gvr.Version, Kind: obj.GetKind(), Resource: gvr.Resource,
+		Namespace: obj.GetNamespace(), Name: obj.GetName(),
+	}}
+	if st, err := e.c.Interpreter.ReflectStatus(obj); err == nil {
+		ms.Status = st
+	}
+	if h, err := e.c.Interpreter.InterpretHealth(obj); err == nil {
+		ms.Health = h
+	} else {
+		ms.Health = workv1alpha1.ResourceUnknown
+	}
+	return ms
+}
+
+func (e *controller) setStatus(ctx context.Context, w *workv1alpha1.Work, cond metav1.Condition, statuses []workv1alpha1.ManifestStatus) error {
+	st := w.Status.DeepCopy()
+	meta.SetStatusCondition(&st.Conditions, cond)
+	meta.RemoveStatusCondition(&st.Conditions, workv1alpha1.WorkDispatching)
+	if cond.Status == metav1.ConditionTrue || len(statuses) > 0 {
+		st.ManifestStatuses = statuses
+	}
+	return e.writeStatus(ctx, w, st)
+}
+
+func (e *controller) writeStatus(ctx context.Context, w *workv1alpha1.Work, st *workv1alpha1.WorkStatus) error {
+	if apiequality.Semantic.DeepEqual(&w.Status, st) {
+		return nil
+	}
+	w = w.DeepCopy()
+	w.Status = *st
+	_, err := e.c.KarmadaClient.WorkV1alpha1().Works(w.Namespace).UpdateStatus(ctx, w, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// finalize removes a deleted Work's objects from the member (only objects the control
+// plane manages, and not when preserveResourcesOnDeletion), then lets the Work go. A
+// cluster that is unreachable blocks this until it returns, unless it is being removed.
+func (e *controller) finalize(ctx context.Context, w *workv1alpha1.Work, cluster *clusterv1alpha1.Cluster) (time.Duration, error) {
+	if !slices.Contains(w.Finalizers, workv1alpha1.ExecutionControllerFinalizer) {
+		return 0, nil
+	}
+	if cluster != nil {
+		if !ready(cluster) {
+			if cluster.DeletionTimestamp == nil {
+				return NotReadyRetry, nil
+			}
+		} else {
+			m, err := e.c.Members.Get(cluster)
+			if err != nil {
+				return 0, err
+			}
+			for _, raw := range w.Spec.Workload.Manifests {
+				u := &unstructured.Unstructured{}
+				if err := u.UnmarshalJSON(raw.Raw); err != nil {
+					continue
+				}
+				if err := e.remove(ctx, w, m, u); err != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+	w = w.DeepCopy()
+	w.Finalizers = slices.DeleteFunc(w.Finalizers, func(s string) bool { return s == workv1alpha1.ExecutionControllerFinalizer })
+	_, err := e.c.KarmadaClient.WorkV1alpha1().Works(w.Namespace).Update(ctx, w, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	}
+	return 0, err
+}
+
+// remove deletes (or, when preserved, releases) the member copy of u, if it is the
+// control plane's copy from this Work.
+func (e *controller) remove(ctx context.Context, w *workv1alpha1.Work, m *membercluster.Member, u *unstructured.Unstructured) error {
+	mapping, err := e.c.Templates.Mapping(u.GetAPIVersion(), u.GetKind())
+	if err != nil {
+		return nil // the kind is gone; nothing of it can be left
+	}
+	ns := u.GetNamespace()
+	if mapping.Scope.Name() != meta.RESTScopeNameNamespace {
+		ns = ""
+	}
+	client := m.Dynamic.Resource(mapping.Resource).Namespace(ns)
+	obj, err := client.Get(ctx, u.GetName(), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading %s in cluster %s: %w", describe(u), m.Name, err)
+	}
+	a := obj.GetAnnotations()
+	if obj.GetLabels()[policyv1alpha1.ManagedByKarmadaLabel] != policyv1alpha1.ManagedByKarmadaLabelValue ||
+		(a[workv1alpha2.WorkNameAnnotation] != "" && (a[workv1alpha2.WorkNameAnnotation] != w.Name || a[workv1alpha2.WorkNamespaceAnnotation] != w.Namespace)) {
+		return nil // not ours (any more): never delete
+	}
+	if ptr.Deref(w.Spec.PreserveResourcesOnDeletion, false) {
+		return release(ctx, client, obj)
+	}
+	uid := obj.GetUID()
+	err = client.Delete(ctx, obj.GetName(), metav1.DeleteOptions{
+		Preconditions:     &metav1.Preconditions{UID: &uid},
+		PropagationPolicy: ptr.To(metav1.DeletePropagationBackground),
+	})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil
+	}
+	return err
+}
+
+// controlPlaneKeys are the label/annotation keys the control plane puts on member objects.
+var controlPlaneLabels = []string{
+	policyv1alpha1.ManagedByKarmadaLabel, workv1alpha2.WorkPermanentIDLabel,
+	workv1alpha2.ResourceBindingPermanentIDLabel, workv1alpha2.ClusterResourceBindingPermanentIDLabel,
+	policyv1alpha1.PropagationPolicyPermanentIDLabel, policyv1alpha1.ClusterPropagationPolicyPermanentIDLabel,
+}
+
+var controlPlaneAnnotations = []string{
+	workv1alpha2.WorkNamespaceAnnotation, workv1alpha2.WorkNameAnnotation,
+	workv1alpha2.ResourceBindingNamespaceAnnotationKey, workv1alpha2.ResourceBindingNameAnnotationKey,
+	workv1alpha2.ClusterResourceBindingAnnotationKey, workv1alpha2.ResourceTemplateUIDAnnotation,
+	workv1alpha2.ResourceTemplateGenerationAnnotationKey, workv1alpha2.ResourceConflictResolutionAnnotation,
+	workv1alpha2.ManagedLabels, workv1alpha2.ManagedAnnotation,
+	policyv1alpha1.PropagationPolicyNamespaceAnnotation, policyv1alpha1.PropagationPolicyNameAnnotation,
+	policyv1alpha1.ClusterPropagationPolicyAnnotation,
+}
+
+// release strips the control plane's marks from a member object it leaves behind.
+func release(ctx context.Context, client interface {
+	Update(context.Context, *unstructured.Unstructured, metav1.UpdateOptions, ...string) (*unstructured.Unstructured, error)
+}, obj *unstructured.Unstructured) error {
+	obj = obj.DeepCopy()
+	l, a := obj.GetLabels(), obj.GetAnnotations()
+	for _, k := range controlPlaneLabels {
+		delete(l, k)
+	}
+	for _, k := range controlPlaneAnnotations {
+		delete(a, k)
+	}
+	obj.SetLabels(l)
+	obj.SetAnnotations(a)
+	_, err := client.Update(ctx, obj, metav1.UpdateOptions{FieldManager: fieldManager})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
