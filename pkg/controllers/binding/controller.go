@@ -368,7 +368,7 @@ func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want 
 		annotations[workv1alpha2.ResourceBindingNameAnnotationKey] = v.obj.GetName()
 	}
 	objAnnotations := map[string]string{
-		workv1alpha2.ResourceTemplateUIDAnnotation:          string(tmpl.GetUID()),
+		workv1alpha2.ResourceTemplateUIDAnnotation:           string(tmpl.GetUID()),
 		workv1alpha2.ResourceTemplateGenerationAnnotationKey: strconv.FormatInt(tmpl.GetGeneration(), 10),
 		workv1alpha2.ResourceConflictResolutionAnnotation:    conflictResolution(tmpl, v.spec),
 	}
