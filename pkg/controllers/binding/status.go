@@ -9,9 +9,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )
@@ -100,13 +102,24 @@ func (b *controller) writeStatus(ctx context.Context, v *view, st *workv1alpha2.
 	var err error
 	switch o := v.obj.(type) {
 	case *workv1alpha2.ResourceBinding:
-		o = o.DeepCopy()
-		o.Status = *st
-		_, err = b.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{})
+		n := o.DeepCopy()
+		n.Status = *st
+		p, ok, perr := controllers.StrategicPatch(o, n)
+		if perr != nil || !ok {
+			return perr
+		}
+		_, err = b.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).Patch(ctx, o.Name, types.StrategicMergePatchType, p, metav1.PatchOptions{}, "status")
 	case *workv1alpha2.ClusterResourceBinding:
-		o = o.DeepCopy()
-		o.Status = *st
-		_, err = b.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().UpdateStatus(ctx, o, metav1.UpdateOptions{})
+		n := o.DeepCopy()
+		n.Status = *st
+		p, ok, perr := controllers.StrategicPatch(o, n)
+		if perr != nil || !ok {
+			return perr
+		}
+		_, err = b.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Patch(ctx, o.Name, types.StrategicMergePatchType, p, metav1.PatchOptions{}, "status")
+	}
+	if apierrors.IsNotFound(err) {
+		return nil
 	}
 	return err
 }
@@ -133,7 +146,11 @@ func (b *controller) aggregateTemplate(ctx context.Context, v *view, items []wor
 	if apiequality.Semantic.DeepEqual(agg.Object["status"], tmpl.Object["status"]) {
 		return nil
 	}
-	_, err = b.c.Dynamic.Resource(gvr).Namespace(tmpl.GetNamespace()).UpdateStatus(ctx, agg, metav1.UpdateOptions{})
+	p, ok, err := controllers.MergePatch(map[string]interface{}{"status": tmpl.Object["status"]}, map[string]interface{}{"status": agg.Object["status"]})
+	if err != nil || !ok {
+		return err
+	}
+	_, err = b.c.Dynamic.Resource(gvr).Namespace(tmpl.GetNamespace()).Patch(ctx, tmpl.GetName(), types.MergePatchType, p, metav1.PatchOptions{}, "status")
 	if apierrors.IsNotFound(err) {
 		return nil
 	}

@@ -10,11 +10,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/controllers"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
@@ -125,7 +127,11 @@ func EnsureWork(ctx context.Context, client karmadaclient.Interface, lister work
 	if !changed {
 		return false, nil
 	}
-	_, err = client.WorkV1alpha1().Works(d.Namespace).Update(ctx, w, metav1.UpdateOptions{})
+	patch, ok, err := controllers.StrategicPatch(existing, w)
+	if err != nil || !ok {
+		return false, err
+	}
+	_, err = client.WorkV1alpha1().Works(d.Namespace).Patch(ctx, d.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 	return err == nil, err
 }
 

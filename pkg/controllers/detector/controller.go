@@ -532,10 +532,16 @@ func (d *controller) syncBinding(ctx context.Context, u *unstructured.Unstructur
 	if !changed {
 		return nil
 	}
+	// Patch only what the detector changed: the scheduler's spec.clusters and the status
+	// controllers' fields are never overwritten with a stale copy.
+	patch, ok, err := controllers.StrategicPatch(existing.Object(), merged.Object())
+	if err != nil || !ok {
+		return err
+	}
 	if merged.IsCluster() {
-		_, err = d.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Update(ctx, merged.CRB, metav1.UpdateOptions{})
+		_, err = d.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 	} else {
-		_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(u.GetNamespace()).Update(ctx, merged.RB, metav1.UpdateOptions{})
+		_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(u.GetNamespace()).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 	}
 	if err != nil {
 		return err

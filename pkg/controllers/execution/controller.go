@@ -501,9 +501,13 @@ func (e *controller) writeStatus(ctx context.Context, w *workv1alpha1.Work, st *
 	if apiequality.Semantic.DeepEqual(&w.Status, st) {
 		return nil
 	}
-	w = w.DeepCopy()
-	w.Status = *st
-	_, err := e.c.KarmadaClient.WorkV1alpha1().Works(w.Namespace).UpdateStatus(ctx, w, metav1.UpdateOptions{})
+	n := w.DeepCopy()
+	n.Status = *st
+	p, ok, err := controllers.StrategicPatch(w, n)
+	if err != nil || !ok {
+		return err
+	}
+	_, err = e.c.KarmadaClient.WorkV1alpha1().Works(w.Namespace).Patch(ctx, w.Name, types.StrategicMergePatchType, p, metav1.PatchOptions{}, "status")
 	if apierrors.IsNotFound(err) {
 		return nil
 	}

@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
@@ -137,6 +139,7 @@ func (s *controller) enqueueAll() {
 // binding is the part of an RB or CRB the scheduler reads and writes.
 type binding struct {
 	obj    detector.BindingObject
+	orig   detector.BindingObject // as read, to compute patches
 	spec   *workv1alpha2.ResourceBindingSpec
 	status *workv1alpha2.ResourceBindingStatus
 }
@@ -152,14 +155,14 @@ func (s *controller) get(key string) (*binding, error) {
 			return nil, err
 		}
 		b = b.DeepCopy()
-		return &binding{obj: b, spec: &b.Spec, status: &b.Status}, nil
+		return &binding{obj: b, orig: b.DeepCopy(), spec: &b.Spec, status: &b.Status}, nil
 	}
 	b, err := s.rbLister.ResourceBindings(p[1]).Get(p[2])
 	if err != nil {
 		return nil, err
 	}
 	b = b.DeepCopy()
-	return &binding{obj: b, spec: &b.Spec, status: &b.Status}, nil
+	return &binding{obj: b, orig: b.DeepCopy(), spec: &b.Spec, status: &b.Status}, nil
 }
 
 func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, error) {
@@ -282,23 +285,30 @@ func (s *controller) failed(ctx context.Context, b *binding, err error) error {
 }
 
 func (s *controller) update(ctx context.Context, b *binding) (*binding, error) {
+	patch, ok, err := controllers.StrategicPatch(b.orig, b.obj)
+	if err != nil || !ok {
+		return b, err
+	}
 	switch o := b.obj.(type) {
 	case *workv1alpha2.ResourceBinding:
-		u, err := s.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).Update(ctx, o, metav1.UpdateOptions{})
+		u, err := s.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).Patch(ctx, o.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 		if err != nil {
 			return nil, err
 		}
-		return &binding{obj: u, spec: &u.Spec, status: &u.Status}, nil
+		return &binding{obj: u, orig: u.DeepCopy(), spec: &u.Spec, status: &u.Status}, nil
 	case *workv1alpha2.ClusterResourceBinding:
-		u, err := s.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Update(ctx, o, metav1.UpdateOptions{})
+		u, err := s.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Patch(ctx, o.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 		if err != nil {
 			return nil, err
 		}
-		return &binding{obj: u, spec: &u.Spec, status: &u.Status}, nil
+		return &binding{obj: u, orig: u.DeepCopy(), spec: &u.Spec, status: &u.Status}, nil
 	}
 	return nil, fmt.Errorf("unknown binding type %T", b.obj)
 }
 
+// updateStatus patches the status fields the scheduler changed (its own fields and the
+// Scheduled condition, merged by type, so the binding status controller's writes never
+// collide with it).
 func (s *controller) updateStatus(ctx context.Context, b *binding, st *workv1alpha2.ResourceBindingStatus) error {
 	if apiequality.Semantic.DeepEqual(b.status, st) {
 		return nil
@@ -306,13 +316,27 @@ func (s *controller) updateStatus(ctx context.Context, b *binding, st *workv1alp
 	var err error
 	switch o := b.obj.(type) {
 	case *workv1alpha2.ResourceBinding:
-		o = o.DeepCopy()
-		o.Status = *st
-		_, err = s.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{})
+		n := o.DeepCopy()
+		n.Status = *st
+		err = patchStatus(o, n, func(p []byte) error {
+			_, err := s.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).Patch(ctx, o.Name, types.StrategicMergePatchType, p, metav1.PatchOptions{}, "status")
+			return err
+		})
 	case *workv1alpha2.ClusterResourceBinding:
-		o = o.DeepCopy()
-		o.Status = *st
-		_, err = s.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().UpdateStatus(ctx, o, metav1.UpdateOptions{})
+		n := o.DeepCopy()
+		n.Status = *st
+		err = patchStatus(o, n, func(p []byte) error {
+			_, err := s.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Patch(ctx, o.Name, types.StrategicMergePatchType, p, metav1.PatchOptions{}, "status")
+			return err
+		})
 	}
 	return err
+}
+
+func patchStatus(old, cur runtime.Object, send func([]byte) error) error {
+	p, ok, err := controllers.StrategicPatch(old, cur)
+	if err != nil || !ok {
+		return err
+	}
+	return send(p)
 }

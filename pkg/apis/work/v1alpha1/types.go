@@ -78,7 +78,11 @@ type Manifest struct {
 type WorkStatus struct {
 	// Conditions: Applied, Progressing, Available, Degraded, Dispatching.
 	// +optional
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 
 	// ManifestStatuses report the state of each manifest in the member cluster.
 	// +optional

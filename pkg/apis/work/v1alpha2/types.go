@@ -277,7 +277,11 @@ type ResourceBindingStatus struct {
 
 	// Conditions: Scheduled, FullyApplied.
 	// +optional
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// +listType=map
+	// +listMapKey=type
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 
 	// AggregatedStatus is the per-cluster status of the resource.
 	// +optional
