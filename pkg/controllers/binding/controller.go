@@ -375,6 +375,10 @@ func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want 
 	for k, val := range annotations {
 		objAnnotations[k] = val
 	}
+	// Which policy claimed the template is the control plane's business, not the
+	// member's; leaving it out also spares every member object a rewrite when the claim
+	// lands on the template just after its binding.
+	detector.RemoveClaim(m)
 	PrepareManifest(m, ns, workName, labels, objAnnotations)
 	return DesiredWork{
 		Namespace: ns, Name: workName, Labels: labels, Annotations: annotations, Manifest: m,
