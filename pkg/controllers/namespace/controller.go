@@ -97,9 +97,10 @@ func (n *controller) reconcile(ctx context.Context, name string) (time.Duration,
 	if err != nil {
 		return 0, err
 	}
-	if !found || obj.(*corev1.Namespace).DeletionTimestamp != nil {
-		// Gone from the control plane: withdraw from the members (only namespaces the
-		// control plane created there are deleted, see the execution controller).
+	if !found {
+		// Gone from the control plane (its contents, and so their Works, went first):
+		// withdraw it from the members. Only namespaces the control plane created there
+		// are deleted, see the execution controller.
 		var errs []error
 		for _, cl := range clusters {
 			ns := names.GenerateExecutionSpaceName(cl.Name)
@@ -112,7 +113,7 @@ func (n *controller) reconcile(ctx context.Context, name string) (time.Duration,
 		return 0, errors.Join(errs...)
 	}
 	nsObj := obj.(*corev1.Namespace)
-	if skip(nsObj) {
+	if skip(nsObj) || nsObj.DeletionTimestamp != nil {
 		return 0, nil
 	}
 	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(nsObj)
