@@ -111,6 +111,12 @@ func setup(t *testing.T) *env {
 func TestMemberClusters(t *testing.T) {
 	e := setup(t)
 
+	// Namespaces made before any member joined reach members when they join, unless
+	// labelled to stay in the control plane.
+	e.cp.MustKubectl(t, "", "create", "namespace", "before-join")
+	e.cp.MustKubectl(t, "", "create", "namespace", "stays-here")
+	e.cp.MustKubectl(t, "", "label", "namespace", "stays-here", "namespace.karmada.io/skip-auto-propagation=true")
+
 	t.Run("Join", func(t *testing.T) {
 		out, err := e.karmadactl(t, "join", "member1", "--cluster-kubeconfig", e.members["member1"].Kubeconfig,
 			"--cluster-provider", "aws", "--cluster-region", "us-east-1", "--cluster-zones", "us-east-1a,us-east-1b")
@@ -160,6 +166,26 @@ func TestMemberClusters(t *testing.T) {
 		}
 	})
 
+	t.Run("NamespacesFollowJoin", func(t *testing.T) {
+		for _, name := range []string{"member1", "member2"} {
+			mc := kubernetes.NewForConfigOrDie(e.members[name].RESTConfig())
+			eventually(t, time.Minute, "namespace before-join in "+name, func() (bool, error) {
+				ns, err := mc.CoreV1().Namespaces().Get(context.Background(), "before-join", metav1.GetOptions{})
+				if err != nil {
+					return false, err
+				}
+				return ns.Labels["karmada.io/managed"] == "true", fmt.Errorf("labels %v", ns.Labels)
+			})
+			// The namespace every member already had is used, never taken over.
+			def, err := mc.CoreV1().Namespaces().Get(context.Background(), "default", metav1.GetOptions{})
+			if err != nil || def.Labels["karmada.io/managed"] != "" {
+				t.Errorf("%s: default namespace taken over: %v %v", name, err, def.Labels)
+			}
+			if _, err := mc.CoreV1().Namespaces().Get(context.Background(), "stays-here", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				t.Errorf("%s: namespace labelled skip-auto-propagation was propagated (err %v)", name, err)
+			}
+		}
+	})
 	t.Run("ResourceSummaryAndModels", func(t *testing.T) { testResourceSummary(t, e) })
 	t.Run("Proxy", func(t *testing.T) { testProxy(t, e) })
 	t.Run("NotReadyAndBack", func(t *testing.T) { testNotReady(t, e) })
