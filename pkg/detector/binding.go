@@ -223,7 +223,11 @@ func MergeBinding(existing, desired *Binding) (merged *Binding, changed bool) {
 	next.RequiredBy = ms.RequiredBy
 	next.RescheduleTriggeredAt = ms.RescheduleTriggeredAt
 	next.SchedulePriority = ms.SchedulePriority
-	if !equalSpec(*ms, next) {
+	// The template's resourceVersion alone (it changes with every status write and with
+	// the claim itself) is no reason to rewrite the binding.
+	probe := next
+	probe.Resource.ResourceVersion = ms.Resource.ResourceVersion
+	if !equalSpec(*ms, probe) {
 		changed = true
 		*ms = next
 	}

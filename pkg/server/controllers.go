@@ -35,6 +35,7 @@ import (
 	bindingcontroller "github.com/karmada-one/karmada-one/pkg/controllers/binding"
 	clustercontroller "github.com/karmada-one/karmada-one/pkg/controllers/cluster"
 	"github.com/karmada-one/karmada-one/pkg/controllers/clusterstatus"
+	"github.com/karmada-one/karmada-one/pkg/controllers/dependencies"
 	detectorcontroller "github.com/karmada-one/karmada-one/pkg/controllers/detector"
 	"github.com/karmada-one/karmada-one/pkg/controllers/execution"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
@@ -58,6 +59,7 @@ var karmadaControllers = []struct {
 	{"binding", bindingcontroller.Start},
 	{"execution", execution.Start},
 	{"namespace-sync", namespacesync.Start},
+	{"dependencies-distributor", dependencies.Start},
 }
 
 // runControllers waits for the Lease (when --leader-elect) and then starts kube's

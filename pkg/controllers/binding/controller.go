@@ -211,9 +211,13 @@ func (b *controller) enqueueOwnerOfWork(obj interface{}) {
 	}
 }
 
+// statusCoalesce gathers the status changes of a binding's Works (they often arrive
+// together, one per cluster) into one binding status write.
+const statusCoalesce = 100 * time.Millisecond
+
 func (b *controller) enqueueStatusOfWork(obj interface{}) {
 	if k := ownerKey(obj); k != "" {
-		b.status.Add(k)
+		b.status.AddAfter(k, statusCoalesce)
 	}
 }
 

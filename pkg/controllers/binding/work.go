@@ -1,6 +1,7 @@
 package binding
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
@@ -143,6 +144,9 @@ const errWorkDeleting = workError("the Work is being deleted; it will be re-crea
 
 // sameJSON compares two JSON documents by value.
 func sameJSON(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true // both are canonical (sorted keys): the common case costs no decoding
+	}
 	var va, vb interface{}
 	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
 		return false

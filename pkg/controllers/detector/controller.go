@@ -15,6 +15,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -98,7 +99,15 @@ func Start(ctx context.Context, c *controllers.Context) error {
 	}
 	// A binding deleted or edited by hand is put back.
 	bindingHandler := cache.ResourceEventHandlerFuncs{
-		UpdateFunc: func(_, obj interface{}) { d.enqueueBindingOwner(obj) },
+		UpdateFunc: func(oldObj, obj interface{}) {
+			o, _ := meta.Accessor(oldObj)
+			n, _ := meta.Accessor(obj)
+			if o != nil && n != nil && o.GetGeneration() == n.GetGeneration() &&
+				maps.Equal(o.GetLabels(), n.GetLabels()) && maps.Equal(o.GetAnnotations(), n.GetAnnotations()) {
+				return // status only
+			}
+			d.enqueueBindingOwner(obj)
+		},
 		DeleteFunc: d.enqueueBindingOwner,
 	}
 	if _, err := c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer().AddEventHandler(bindingHandler); err != nil {
