@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -19,21 +20,26 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
+	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/detector"
+	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
+	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"
 	worklistersv1 "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/names"
+	"github.com/karmada-one/karmada-one/pkg/overrides"
 )
 
 // WorkBindingIndex indexes Works by the permanent id of the binding they render.
@@ -64,6 +70,80 @@ type controller struct {
 	crbLister  worklisters.ClusterResourceBindingLister
 	workLister worklistersv1.WorkLister
 	works      cache.SharedIndexInformer
+	clusters   clusterlisters.ClusterLister
+	ops        policylisters.OverridePolicyLister
+	cops       policylisters.ClusterOverridePolicyLister
+
+	// renderErrors holds, per "binding key|cluster", why that cluster's Work could not
+	// be rendered (an override that does not apply); the status shows it.
+	renderMu     sync.Mutex
+	renderErrors map[string]string
+}
+
+// setRenderError records (msg != "") or clears the render error of a binding's
+// cluster; it reports whether anything changed, and then refreshes the status.
+func (b *controller) setRenderError(key, cluster, msg string) bool {
+	b.renderMu.Lock()
+	k := key + "|" + cluster
+	old, had := b.renderErrors[k]
+	if msg == "" {
+		delete(b.renderErrors, k)
+	} else {
+		b.renderErrors[k] = msg
+	}
+	b.renderMu.Unlock()
+	changed := old != msg || (msg != "" && !had)
+	if changed {
+		b.status.Add(key)
+	}
+	return changed
+}
+
+func (b *controller) renderError(key, cluster string) string {
+	b.renderMu.Lock()
+	defer b.renderMu.Unlock()
+	return b.renderErrors[key+"|"+cluster]
+}
+
+// overridePolicies are the override policies that apply to tmpl, in application order.
+func (b *controller) overridePolicies(tmpl *unstructured.Unstructured) ([]overrides.Policy, error) {
+	cops, err := b.cops.List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	var ops []*policyv1alpha1.OverridePolicy
+	if tmpl.GetNamespace() != "" {
+		if ops, err = b.ops.OverridePolicies(tmpl.GetNamespace()).List(labels.Everything()); err != nil {
+			return nil, err
+		}
+	}
+	return overrides.Select(tmpl, cops, ops), nil
+}
+
+func templateRef(spec *workv1alpha2.ResourceBindingSpec) *corev1.ObjectReference {
+	return &corev1.ObjectReference{
+		APIVersion: spec.Resource.APIVersion, Kind: spec.Resource.Kind, Namespace: spec.Resource.Namespace,
+		Name: spec.Resource.Name, UID: spec.Resource.UID,
+	}
+}
+
+// enqueueAll re-renders every binding (in namespace ns when not empty).
+func (b *controller) enqueueAll(ns string) {
+	if ns != "" {
+		rbs, _ := b.rbLister.ResourceBindings(ns).List(labels.Everything())
+		for _, o := range rbs {
+			b.queue.Add(bindingKey(o.Namespace, o.Name))
+		}
+		return
+	}
+	rbs, _ := b.rbLister.List(labels.Everything())
+	for _, o := range rbs {
+		b.queue.Add(bindingKey(o.Namespace, o.Name))
+	}
+	crbs, _ := b.crbLister.List(labels.Everything())
+	for _, o := range crbs {
+		b.queue.Add(bindingKey("", o.Name))
+	}
 }
 
 // Start runs the binding controller and the binding status controller.
@@ -77,6 +157,43 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		crbLister:  c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
 		workLister: c.KarmadaInformers.Work().V1alpha1().Works().Lister(),
 		works:      c.KarmadaInformers.Work().V1alpha1().Works().Informer(),
+		clusters:   c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
+		ops:        c.KarmadaInformers.Policy().V1alpha1().OverridePolicies().Lister(),
+		cops:       c.KarmadaInformers.Policy().V1alpha1().ClusterOverridePolicies().Lister(),
+
+		renderErrors: map[string]string{},
+	}
+	// Override policy changes re-render what they may touch; cluster label or spec
+	// changes may change which override rules target a cluster.
+	opHandler := func(obj interface{}) {
+		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = t.Obj
+		}
+		if op, ok := obj.(*policyv1alpha1.OverridePolicy); ok {
+			b.enqueueAll(op.Namespace)
+		} else {
+			b.enqueueAll("")
+		}
+	}
+	for _, inf := range []cache.SharedIndexInformer{
+		c.KarmadaInformers.Policy().V1alpha1().OverridePolicies().Informer(),
+		c.KarmadaInformers.Policy().V1alpha1().ClusterOverridePolicies().Informer(),
+	} {
+		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc: opHandler, UpdateFunc: func(_, obj interface{}) { opHandler(obj) }, DeleteFunc: opHandler,
+		}); err != nil {
+			return err
+		}
+	}
+	if _, err := c.KarmadaInformers.Cluster().V1alpha1().Clusters().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(oldObj, obj interface{}) {
+			o, n := oldObj.(*clusterv1alpha1.Cluster), obj.(*clusterv1alpha1.Cluster)
+			if !apiequality.Semantic.DeepEqual(o.Labels, n.Labels) || !apiequality.Semantic.DeepEqual(o.Spec, n.Spec) {
+				b.enqueueAll("")
+			}
+		},
+	}); err != nil {
+		return err
 	}
 	if err := b.works.AddIndexers(cache.Indexers{WorkBindingIndex: workBindingIndexFunc}); err != nil {
 		return err
@@ -307,17 +424,27 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 	want := targets(v.spec)
 	workName := names.GenerateWorkName(tmpl.GetKind(), tmpl.GetName(), tmpl.GetNamespace())
+	policies, err := b.overridePolicies(tmpl)
+	if err != nil {
+		return 0, err
+	}
 	keep := map[string]bool{}
 	var errs []error
 	for i, t := range want {
 		ns := names.GenerateExecutionSpaceName(t.Name)
 		keep[ns] = true
-		d, err := b.desiredWork(v, tmpl, want, i, ns, workName)
+		cluster, _ := b.clusters.Get(t.Name)
+		d, err := b.desiredWork(v, tmpl, want, i, ns, workName, cluster, policies)
 		if err != nil {
-			b.recorder.Eventf(v.obj, corev1.EventTypeWarning, "SyncWorkFailed", "Rendering the Work for cluster %s failed: %v", t.Name, err)
-			errs = append(errs, err)
+			// Only this cluster's Work is held back (the last good one stays); the reason
+			// shows in the binding's aggregatedStatus and in Events.
+			if b.setRenderError(key, t.Name, err.Error()) {
+				b.recorder.Eventf(v.obj, corev1.EventTypeWarning, "ApplyOverridePolicyFailed", "Rendering the Work for cluster %s failed: %v", t.Name, err)
+				b.recorder.Eventf(templateRef(v.spec), corev1.EventTypeWarning, "ApplyOverridePolicyFailed", "Rendering the Work for cluster %s failed: %v", t.Name, err)
+			}
 			continue
 		}
+		b.setRenderError(key, t.Name, "")
 		if _, err := EnsureWork(ctx, b.c.KarmadaClient, b.workLister, d); err != nil {
 			errs = append(errs, fmt.Errorf("cluster %s: %w", t.Name, err))
 		}
@@ -340,7 +467,8 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 }
 
 // desiredWork renders the Work of target want[i] in execution namespace ns.
-func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want []workv1alpha2.TargetCluster, i int, ns, workName string) (DesiredWork, error) {
+func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want []workv1alpha2.TargetCluster, i int, ns, workName string,
+	cluster *clusterv1alpha1.Cluster, policies []overrides.Policy) (DesiredWork, error) {
 	t := want[i]
 	m := tmpl.DeepCopy()
 	gvk := m.GroupVersionKind()
@@ -361,8 +489,25 @@ func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want 
 			}
 		}
 	}
+	// Overrides come after the replica revision, so they win.
+	applied, err := overrides.ApplyPolicies(m, cluster, policies)
+	if err != nil {
+		return DesiredWork{}, err
+	}
+	appliedOverrides, appliedClusterOverrides, err := applied.Annotations()
+	if err != nil {
+		return DesiredWork{}, err
+	}
 	labels := map[string]string{}
 	annotations := map[string]string{}
+	var drop []string
+	for k, val := range map[string]string{policyv1alpha1.AppliedOverrides: appliedOverrides, policyv1alpha1.AppliedClusterOverrides: appliedClusterOverrides} {
+		if val == "" {
+			drop = append(drop, k)
+		} else {
+			annotations[k] = val
+		}
+	}
 	if v.cluster() {
 		labels[workv1alpha2.ClusterResourceBindingPermanentIDLabel] = v.id
 		annotations[workv1alpha2.ClusterResourceBindingAnnotationKey] = v.obj.GetName()
@@ -376,8 +521,10 @@ func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want 
 		workv1alpha2.ResourceTemplateGenerationAnnotationKey: strconv.FormatInt(tmpl.GetGeneration(), 10),
 		workv1alpha2.ResourceConflictResolutionAnnotation:    conflictResolution(tmpl, v.spec),
 	}
-	for k, val := range annotations {
-		objAnnotations[k] = val
+	for _, k := range []string{workv1alpha2.ResourceBindingNamespaceAnnotationKey, workv1alpha2.ResourceBindingNameAnnotationKey, workv1alpha2.ClusterResourceBindingAnnotationKey} {
+		if val, ok := annotations[k]; ok {
+			objAnnotations[k] = val
+		}
 	}
 	// Which policy claimed the template is the control plane's business, not the
 	// member's; leaving it out also spares every member object a rewrite when the claim
@@ -385,7 +532,7 @@ func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want 
 	detector.RemoveClaim(m)
 	PrepareManifest(m, ns, workName, labels, objAnnotations)
 	return DesiredWork{
-		Namespace: ns, Name: workName, Labels: labels, Annotations: annotations, Manifest: m,
+		Namespace: ns, Name: workName, Labels: labels, Annotations: annotations, DropAnnotations: drop, Manifest: m,
 		SuspendDispatching:          suspended(v.spec, t.Name),
 		PreserveResourcesOnDeletion: v.spec.PreserveResourcesOnDeletion,
 	}, nil

@@ -36,6 +36,11 @@ func (b *controller) reconcileStatus(ctx context.Context, key string) (time.Dura
 	items := make([]workv1alpha2.AggregatedStatusItem, 0, len(want))
 	for _, t := range want {
 		item := workv1alpha2.AggregatedStatusItem{ClusterName: t.Name}
+		if msg := b.renderError(key, t.Name); msg != "" {
+			item.AppliedMessage = msg
+			items = append(items, item)
+			continue
+		}
 		w, err := b.workLister.Works(names.GenerateExecutionSpaceName(t.Name)).Get(workName)
 		if err != nil {
 			if !apierrors.IsNotFound(err) {

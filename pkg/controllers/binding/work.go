@@ -28,6 +28,9 @@ type DesiredWork struct {
 	Namespace, Name string
 	Labels          map[string]string
 	Annotations     map[string]string
+	// DropAnnotations are removed from the Work when present (e.g. applied overrides
+	// that no longer apply).
+	DropAnnotations []string
 	// Manifest is the object for the member, before the API server's pruning and
 	// managed-key recording (EnsureWork applies both, so that comparing is exact).
 	Manifest                    *unstructured.Unstructured
@@ -120,6 +123,12 @@ func EnsureWork(ctx context.Context, client karmadaclient.Interface, lister work
 	for k, v := range d.Annotations {
 		if w.Annotations[k] != v {
 			w.Annotations[k], changed = v, true
+		}
+	}
+	for _, k := range d.DropAnnotations {
+		if _, ok := w.Annotations[k]; ok {
+			delete(w.Annotations, k)
+			changed = true
 		}
 	}
 	if !slices.Contains(w.Finalizers, workv1alpha1.ExecutionControllerFinalizer) {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
@@ -23,8 +24,10 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers/binding"
 	"github.com/karmada-one/karmada-one/pkg/detector"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
+	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/names"
+	"github.com/karmada-one/karmada-one/pkg/overrides"
 )
 
 type controller struct {
@@ -33,6 +36,8 @@ type controller struct {
 	nsInf    cache.SharedIndexInformer
 	clusters clusterlisters.ClusterLister
 	works    worklisters.WorkLister
+	cops     policylisters.ClusterOverridePolicyLister
+	recorder record.EventRecorder
 }
 
 // Start runs the namespace sync controller.
@@ -43,6 +48,15 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		nsInf:    c.KubeInformers.Core().V1().Namespaces().Informer(),
 		clusters: c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
 		works:    c.KarmadaInformers.Work().V1alpha1().Works().Lister(),
+		cops:     c.KarmadaInformers.Policy().V1alpha1().ClusterOverridePolicies().Lister(),
+		recorder: c.EventRecorder("namespace-sync-controller"),
+	}
+	if _, err := c.KarmadaInformers.Policy().V1alpha1().ClusterOverridePolicies().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(interface{}) { n.enqueueAll() },
+		UpdateFunc: func(_, _ interface{}) { n.enqueueAll() },
+		DeleteFunc: func(interface{}) { n.enqueueAll() },
+	}); err != nil {
+		return err
 	}
 	if _, err := n.nsInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    controllers.EnqueueName(n.queue),
@@ -75,6 +89,12 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		controllers.RunWorkers(ctx, "namespace-sync-controller", n.queue, 2, n.reconcile)
 	}()
 	return nil
+}
+
+func (n *controller) enqueueAll() {
+	for _, key := range n.nsInf.GetStore().ListKeys() {
+		n.queue.Add(key)
+	}
 }
 
 // skip tells whether a namespace stays in the control plane only.
@@ -120,20 +140,45 @@ func (n *controller) reconcile(ctx context.Context, name string) (time.Duration,
 	if err != nil {
 		return 0, err
 	}
+	tmpl := &unstructured.Unstructured{Object: raw}
+	tmpl.SetAPIVersion("v1")
+	tmpl.SetKind("Namespace")
+	unstructured.RemoveNestedField(tmpl.Object, "spec")
+	cops, err := n.cops.List(labels.Everything())
+	if err != nil {
+		return 0, err
+	}
+	policies := overrides.Select(tmpl, cops, nil)
 	var errs []error
 	for _, cl := range clusters {
 		if cl.DeletionTimestamp != nil {
 			continue
 		}
-		m := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(raw)}
-		m.SetAPIVersion("v1")
-		m.SetKind("Namespace")
-		unstructured.RemoveNestedField(m.Object, "spec")
+		m := tmpl.DeepCopy()
+		// ClusterOverridePolicies apply to namespaces too (the Istio walkthrough labels
+		// istio-system differently per member).
+		applied, err := overrides.ApplyPolicies(m, cl, policies)
+		if err != nil {
+			n.recorder.Eventf(nsObj, corev1.EventTypeWarning, "ApplyOverridePolicyFailed", "Namespace for cluster %s: %v", cl.Name, err)
+			errs = append(errs, fmt.Errorf("cluster %s: %w", cl.Name, err))
+			continue
+		}
+		_, clusterOverrides, err := applied.Annotations()
+		if err != nil {
+			return 0, err
+		}
+		annotations, drop := map[string]string{}, []string{}
+		if clusterOverrides != "" {
+			annotations[policyv1alpha1.AppliedClusterOverrides] = clusterOverrides
+		} else {
+			drop = append(drop, policyv1alpha1.AppliedClusterOverrides)
+		}
 		execNS := names.GenerateExecutionSpaceName(cl.Name)
 		binding.PrepareManifest(m, execNS, workName, nil, nil)
-		_, err := binding.EnsureWork(ctx, n.c.KarmadaClient, n.works, binding.DesiredWork{
+		_, err = binding.EnsureWork(ctx, n.c.KarmadaClient, n.works, binding.DesiredWork{
 			Namespace: execNS, Name: workName, Manifest: m,
-			Labels: map[string]string{namespaceSyncLabel: "true"},
+			Labels:      map[string]string{namespaceSyncLabel: "true"},
+			Annotations: annotations, DropAnnotations: drop,
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("cluster %s: %w", cl.Name, err))
