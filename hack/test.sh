@@ -20,3 +20,7 @@ echo "==> go test"
 mkdir -p _output
 set -o pipefail
 go test -count=1 -p 2 -timeout 45m ./... 2>&1 | tee _output/test.log
+
+echo "==> fuzz (a minute in all: image references and overriders must never panic)"
+go test -run='^$' -fuzz='^FuzzParseImage$' -fuzztime=30s ./pkg/overrides/
+go test -run='^$' -fuzz='^FuzzApply$' -fuzztime=30s ./pkg/overrides/
