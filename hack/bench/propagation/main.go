@@ -278,7 +278,10 @@ func run() {
 		results = append(results, e.runWorkload(ctx, l.name, l.ns, l.n, l.workers))
 	}
 	if *profile != "" {
-		e.saveProfile(ctx, "/debug/pprof/heap", nil, *profile+".heap.pprof")
+		// Let the status write-back finish, then profile what stays live.
+		time.Sleep(20 * time.Second)
+		e.saveProfile(ctx, "/debug/pprof/heap", map[string]string{"gc": "1"}, *profile+".heap.pprof")
+		logf("control plane VmRSS after settling: %d MiB", rssKB(s.pid())/1024)
 	}
 
 	select {

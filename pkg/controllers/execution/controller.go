@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -163,7 +164,18 @@ func (e *controller) informer(ctx context.Context, m *membercluster.Member, gvr 
 		inf = mc.factory.ForResource(gvr).Informer()
 		_ = inf.SetTransform(controllers.StripManagedFields)
 		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			UpdateFunc: func(_, obj interface{}) { e.enqueueOwner(obj) },
+			UpdateFunc: func(oldObj, obj interface{}) {
+				o, _ := meta.Accessor(oldObj)
+				n, _ := meta.Accessor(obj)
+				if o != nil && n != nil && o.GetGeneration() == n.GetGeneration() && n.GetGeneration() != 0 &&
+					maps.Equal(o.GetLabels(), n.GetLabels()) && maps.Equal(o.GetAnnotations(), n.GetAnnotations()) {
+					// Status progress of a member object: gather a burst of them into one
+					// Work status write.
+					e.enqueueOwnerAfter(obj, statusCoalesce)
+					return
+				}
+				e.enqueueOwner(obj)
+			},
 			DeleteFunc: e.enqueueOwner,
 		})
 		mc.kinds[gvr] = inf
@@ -178,6 +190,22 @@ func (e *controller) informer(ctx context.Context, m *membercluster.Member, gvr 
 		}
 	}
 	return inf, nil
+}
+
+// statusCoalesce is how long status-only changes of a member object wait, so that the
+// steps of a rollout (observed, updated, ready, available) make one Work status write.
+const statusCoalesce = 300 * time.Millisecond
+
+// enqueueOwnerAfter is enqueueOwner after a delay.
+func (e *controller) enqueueOwnerAfter(obj interface{}, d time.Duration) {
+	o, err := meta.Accessor(obj)
+	if err != nil {
+		return
+	}
+	a := o.GetAnnotations()
+	if ns, name := a[workv1alpha2.WorkNamespaceAnnotation], a[workv1alpha2.WorkNameAnnotation]; ns != "" && name != "" {
+		e.queue.AddAfter(ns+"/"+name, d)
+	}
 }
 
 // enqueueOwner re-checks the Work of a member object that changed or went away.
