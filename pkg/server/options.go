@@ -32,6 +32,9 @@ type Options struct {
 	// LeaderElect makes the embedded controllers take a Lease before acting, so several
 	// replicas can share one external etcd.
 	LeaderElect bool
+	// MemoryLimit is the Go runtime's soft memory limit ("" or "0" = none). GOMEMLIMIT in
+	// the environment wins.
+	MemoryLimit string
 	// ServiceClusterIPRange is the range Service templates get ClusterIPs from.
 	ServiceClusterIPRange string
 	// EtcdUnsafeNoFsync trades durability for speed in tests; never for real data.
@@ -57,6 +60,7 @@ func NewOptions() *Options {
 		ControlPlane:          cp,
 		DataDir:               "_data",
 		LeaderElect:           true,
+		MemoryLimit:           "768Mi",
 		ServiceClusterIPRange: "10.96.0.0/12",
 		Controllers: controllers.Options{
 			ClusterStatusUpdateFrequency: 10 * time.Second,
@@ -71,6 +75,7 @@ func NewOptions() *Options {
 func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 	fs := fss.FlagSet("karmada")
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "Directory for the embedded etcd data, the generated certificates and the admin kubeconfig (karmada-apiserver.config).")
+	fs.StringVar(&o.MemoryLimit, "memory-limit", o.MemoryLimit, "Soft memory limit of the process (Kubernetes quantity, e.g. 768Mi; 0 for none): the garbage collector works harder and returns memory to the system sooner as the heap nears it. It is not a cap: a larger working set is served, at some CPU cost. The GOMEMLIMIT environment variable, when set, wins.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "Run the embedded controllers only while holding the Lease karmada-system/karmada-controllers, so several replicas can share an external etcd.")
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "CIDR from which Service templates are allocated ClusterIPs, as in kube-apiserver.")
 	fs.BoolVar(&o.EtcdUnsafeNoFsync, "embedded-etcd-unsafe-no-fsync", o.EtcdUnsafeNoFsync, "Disable fsync in the embedded etcd. Only for throwaway test data.")

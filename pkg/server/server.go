@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"os"
 	"runtime/debug"
 	"time"
@@ -217,6 +218,9 @@ func (c CompletedConfig) New() (*aggregatorapiserver.APIAggregator, error) {
 // Run starts etcd (when embedded), writes the admin kubeconfig and serves until ctx ends.
 func Run(ctx context.Context, opts *Completed) error {
 	klog.InfoS("Starting karmada-apiserver", "dataDir", opts.DataDir, "pid", os.Getpid())
+	if err := setMemoryLimit(opts.MemoryLimit); err != nil {
+		return err
+	}
 	var etcd *embeddedEtcd
 	if opts.EmbeddedEtcdDir != "" {
 		var err error
@@ -259,4 +263,21 @@ func releaseStartupMemory(ctx context.Context) {
 			debug.FreeOSMemory()
 		}
 	}
+}
+
+// setMemoryLimit applies --memory-limit unless GOMEMLIMIT is set.
+func setMemoryLimit(limit string) error {
+	if os.Getenv("GOMEMLIMIT") != "" || limit == "" || limit == "0" {
+		return nil
+	}
+	q, err := resource.ParseQuantity(limit)
+	if err != nil {
+		return fmt.Errorf("--memory-limit %q: %w (use a quantity such as 768Mi, or 0 for none)", limit, err)
+	}
+	if q.Value() <= 0 {
+		return nil
+	}
+	debug.SetMemoryLimit(q.Value())
+	klog.InfoS("Soft memory limit set", "limit", limit)
+	return nil
 }

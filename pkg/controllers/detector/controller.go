@@ -14,6 +14,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -207,24 +208,22 @@ func (d *controller) watchKind(gvr schema.GroupVersionResource, inf cache.Shared
 }
 
 // significant tells whether a template update may change its binding: anything but
-// status, resourceVersion and the claim metadata the detector wrote itself.
+// status, resourceVersion, generation and the claim metadata the detector wrote itself.
+// (The generation alone does not say: kube bumps a Deployment's generation when its
+// annotations change, including the claim.)
 func significant(old, cur *unstructured.Unstructured) bool {
-	if old.GetGeneration() != cur.GetGeneration() || old.GetDeletionTimestamp() != cur.GetDeletionTimestamp() {
+	if (old.GetDeletionTimestamp() == nil) != (cur.GetDeletionTimestamp() == nil) {
 		return true
 	}
 	if !equalWithout(old.GetLabels(), cur.GetLabels(), detector.ClaimLabelKeys) ||
 		!equalWithout(old.GetAnnotations(), cur.GetAnnotations(), detector.ClaimAnnotationKeys) {
 		return true
 	}
-	if cur.GetGeneration() != 0 {
-		return false // spec changes bump the generation
-	}
-	// Kinds without a generation (ConfigMap, Secret, …): compare all but metadata and status.
 	for k, v := range cur.Object {
 		if k == "metadata" || k == "status" {
 			continue
 		}
-		if !equalJSON(v, old.Object[k]) {
+		if !apiequality.Semantic.DeepEqual(v, old.Object[k]) {
 			return true
 		}
 	}
@@ -248,11 +247,6 @@ func equalWithout(a, b map[string]string, ignore []string) bool {
 	return maps.Equal(a, b)
 }
 
-func equalJSON(a, b interface{}) bool {
-	ja, err1 := json.Marshal(a)
-	jb, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && string(ja) == string(jb)
-}
 
 // templateKey encodes a template reference as a queue key.
 func templateKey(gvr schema.GroupVersionResource, namespace, name string) string {

@@ -68,6 +68,7 @@ func (o Options) flags(t testing.TB, dataDir string, port int) []string {
 		"--bind-address=127.0.0.1",
 		"--embedded-etcd-unsafe-no-fsync=true",
 		"--leader-elect=false",
+		"--memory-limit=0", // tests want speed; the soft limit is measured by hack/bench
 		"--v=0",
 	}
 	if o.EtcdServers != "" {
