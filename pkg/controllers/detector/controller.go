@@ -247,7 +247,6 @@ func equalWithout(a, b map[string]string, ignore []string) bool {
 	return maps.Equal(a, b)
 }
 
-
 // templateKey encodes a template reference as a queue key.
 func templateKey(gvr schema.GroupVersionResource, namespace, name string) string {
 	return gvr.Group + "|" + gvr.Version + "|" + gvr.Resource + "|" + namespace + "|" + name
