@@ -430,6 +430,10 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 	keep := map[string]bool{}
 	var errs []error
+	// The Works of one binding are written concurrently: each is one API call, and the
+	// last cluster should not wait for the others.
+	var wg sync.WaitGroup
+	var errMu sync.Mutex
 	for i, t := range want {
 		ns := names.GenerateExecutionSpaceName(t.Name)
 		keep[ns] = true
@@ -445,10 +449,17 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 			continue
 		}
 		b.setRenderError(key, t.Name, "")
-		if _, err := EnsureWork(ctx, b.c.KarmadaClient, b.workLister, d); err != nil {
-			errs = append(errs, fmt.Errorf("cluster %s: %w", t.Name, err))
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := EnsureWork(ctx, b.c.KarmadaClient, b.workLister, d); err != nil {
+				errMu.Lock()
+				errs = append(errs, fmt.Errorf("cluster %s: %w", t.Name, err))
+				errMu.Unlock()
+			}
+		}()
 	}
+	wg.Wait()
 	// Works of clusters no longer targeted go (their objects are removed from the member).
 	objs, err := b.works.GetIndexer().ByIndex(WorkBindingIndex, v.id)
 	if err != nil {
