@@ -15,8 +15,12 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 
+	"github.com/karmada-one/karmada-one/pkg/cli/apply"
 	"github.com/karmada-one/karmada-one/pkg/cli/completion"
+	"github.com/karmada-one/karmada-one/pkg/cli/cordon"
 	"github.com/karmada-one/karmada-one/pkg/cli/join"
+	"github.com/karmada-one/karmada-one/pkg/cli/promote"
+	"github.com/karmada-one/karmada-one/pkg/cli/taint"
 	"github.com/karmada-one/karmada-one/pkg/cli/unjoin"
 	"github.com/karmada-one/karmada-one/pkg/cli/util"
 	"github.com/karmada-one/karmada-one/pkg/cli/version"
@@ -33,6 +37,8 @@ const (
 // Command groups of the root help, as karmadactl lays them out.
 const (
 	GroupClusterRegistration = "cluster-registration"
+	GroupClusterManagement   = "cluster-management"
+	GroupAdvanced            = "advanced"
 	GroupOther               = "other"
 )
 
@@ -95,10 +101,20 @@ The control plane is read from --kubeconfig (default: $KUBECONFIG, then ~/.kube/
 
 	root.AddGroup(
 		&cobra.Group{ID: GroupClusterRegistration, Title: "Cluster Registration Commands:"},
+		&cobra.Group{ID: GroupClusterManagement, Title: "Cluster Management Commands:"},
+		&cobra.Group{ID: GroupAdvanced, Title: "Advanced Commands:"},
 		&cobra.Group{ID: GroupOther, Title: "Other Commands:"},
 	)
 	for _, c := range []*cobra.Command{join.NewCmdJoin(f, display), unjoin.NewCmdUnjoin(f, display)} {
 		c.GroupID = GroupClusterRegistration
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{cordon.NewCmdCordon(f, display), cordon.NewCmdUncordon(f, display), taint.NewCmdTaint(f, display)} {
+		c.GroupID = GroupClusterManagement
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{apply.NewCmdApply(f, display), promote.NewCmdPromote(f, display)} {
+		c.GroupID = GroupAdvanced
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{version.NewCmdVersion(f, binaryName, display), completion.NewCmdCompletion(binaryName)} {
