@@ -28,6 +28,7 @@ func TestPropagation(t *testing.T) {
 	t.Run("Conflict", func(t *testing.T) { testConflict(t, e) })
 	t.Run("StatusAggregation", func(t *testing.T) { testStatus(t, e) })
 	t.Run("TemplateDeletion", func(t *testing.T) { testDeletion(t, e) })
+	t.Run("CustomResource", func(t *testing.T) { testCustomResource(t, e) })
 }
 
 // testGuide follows the guide's 资源传播 walkthrough: propagate nginx to member1, move it to
