@@ -8,8 +8,9 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 
+	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
@@ -157,16 +159,26 @@ func StripManagedFields(obj interface{}) (interface{}, error) {
 	return obj, nil
 }
 
-// GetCached returns namespace/name from an informer's store.
-func GetCached(inf cache.SharedIndexInformer, namespace, name string) (metav1.Object, bool, error) {
-	key := name
-	if namespace != "" {
-		key = namespace + "/" + name
+// StoreKey is the informer store key of namespace/name ("name" when cluster-scoped).
+func StoreKey(namespace, name string) string {
+	if namespace == "" {
+		return name
 	}
-	obj, ok, err := inf.GetStore().GetByKey(key)
-	if err != nil || !ok {
-		return nil, ok, err
+	return namespace + "/" + name
+}
+
+// IgnoreNotFound returns nil for a NotFound error, err otherwise.
+func IgnoreNotFound(err error) error {
+	if apierrors.IsNotFound(err) {
+		return nil
 	}
-	m, err := meta.Accessor(obj)
-	return m, err == nil, err
+	return err
+}
+
+// TemplateRef refers to a binding's resource template, for Events on it.
+func TemplateRef(spec *workv1alpha2.ResourceBindingSpec) *corev1.ObjectReference {
+	return &corev1.ObjectReference{
+		APIVersion: spec.Resource.APIVersion, Kind: spec.Resource.Kind, Namespace: spec.Resource.Namespace,
+		Name: spec.Resource.Name, UID: spec.Resource.UID,
+	}
 }

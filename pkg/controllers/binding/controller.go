@@ -120,13 +120,6 @@ func (b *controller) overridePolicies(tmpl *unstructured.Unstructured) ([]overri
 	return overrides.Select(tmpl, cops, ops), nil
 }
 
-func templateRef(spec *workv1alpha2.ResourceBindingSpec) *corev1.ObjectReference {
-	return &corev1.ObjectReference{
-		APIVersion: spec.Resource.APIVersion, Kind: spec.Resource.Kind, Namespace: spec.Resource.Namespace,
-		Name: spec.Resource.Name, UID: spec.Resource.UID,
-	}
-}
-
 // enqueueAll re-renders every binding (in namespace ns when not empty).
 func (b *controller) enqueueAll(ns string) {
 	if ns != "" {
@@ -377,11 +370,7 @@ func (b *controller) template(ctx context.Context, spec *workv1alpha2.ResourceBi
 	if err != nil {
 		return nil, m.Resource, err
 	}
-	key := spec.Resource.Name
-	if spec.Resource.Namespace != "" {
-		key = spec.Resource.Namespace + "/" + key
-	}
-	obj, ok, err := inf.GetStore().GetByKey(key)
+	obj, ok, err := inf.GetStore().GetByKey(controllers.StoreKey(spec.Resource.Namespace, spec.Resource.Name))
 	if err != nil || !ok {
 		return nil, m.Resource, err
 	}
@@ -444,7 +433,7 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 			// shows in the binding's aggregatedStatus and in Events.
 			if b.setRenderError(key, t.Name, err.Error()) {
 				b.recorder.Eventf(v.obj, corev1.EventTypeWarning, "ApplyOverridePolicyFailed", "Rendering the Work for cluster %s failed: %v", t.Name, err)
-				b.recorder.Eventf(templateRef(v.spec), corev1.EventTypeWarning, "ApplyOverridePolicyFailed", "Rendering the Work for cluster %s failed: %v", t.Name, err)
+				b.recorder.Eventf(controllers.TemplateRef(v.spec), corev1.EventTypeWarning, "ApplyOverridePolicyFailed", "Rendering the Work for cluster %s failed: %v", t.Name, err)
 			}
 			continue
 		}

@@ -185,7 +185,7 @@ func (d *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	if !hasFinalizer(rb) {
 		patch := fmt.Sprintf(`{"metadata":{"finalizers":[%q]}}`, workv1alpha2.BindingDependenciesDistributorFinalizer)
 		if _, err := d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(ns).Patch(ctx, name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
-			return 0, ignoreNotFound(err)
+			return 0, controllers.IgnoreNotFound(err)
 		}
 	}
 	tmpl, err := d.template(ctx, rb.Spec.Resource.APIVersion, rb.Spec.Resource.Kind, rb.Spec.Resource.Namespace, rb.Spec.Resource.Name)
@@ -249,7 +249,7 @@ func (d *controller) recordDependencies(ctx context.Context, rb *workv1alpha2.Re
 		return err
 	}
 	_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(rb.Namespace).Patch(ctx, rb.Name, types.MergePatchType, patch, metav1.PatchOptions{})
-	return ignoreNotFound(err)
+	return controllers.IgnoreNotFound(err)
 }
 
 func (d *controller) template(ctx context.Context, apiVersion, kind, ns, name string) (*unstructured.Unstructured, error) {
@@ -261,11 +261,7 @@ func (d *controller) template(ctx context.Context, apiVersion, kind, ns, name st
 	if err != nil {
 		return nil, err
 	}
-	key := name
-	if ns != "" {
-		key = ns + "/" + name
-	}
-	obj, ok, err := inf.GetStore().GetByKey(key)
+	obj, ok, err := inf.GetStore().GetByKey(controllers.StoreKey(ns, name))
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -419,12 +415,5 @@ func (d *controller) removeFinalizer(ctx context.Context, rb *workv1alpha2.Resou
 	b := rb.DeepCopy()
 	b.Finalizers = slices.DeleteFunc(b.Finalizers, func(s string) bool { return s == workv1alpha2.BindingDependenciesDistributorFinalizer })
 	_, err := d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(b.Namespace).Update(ctx, b, metav1.UpdateOptions{})
-	return ignoreNotFound(err)
-}
-
-func ignoreNotFound(err error) error {
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	return err
+	return controllers.IgnoreNotFound(err)
 }

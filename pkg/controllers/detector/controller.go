@@ -305,7 +305,7 @@ func (d *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	if !inf.HasSynced() {
 		return 200 * time.Millisecond, nil
 	}
-	obj, found, err := inf.GetStore().GetByKey(cacheKey(ns, name))
+	obj, found, err := inf.GetStore().GetByKey(controllers.StoreKey(ns, name))
 	if err != nil || !found {
 		return 0, err // a deleted template's binding goes with it (ownerReference)
 	}
@@ -337,13 +337,6 @@ func (d *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		}
 	}
 	return 0, d.syncBinding(ctx, u, policy)
-}
-
-func cacheKey(ns, name string) string {
-	if ns == "" {
-		return name
-	}
-	return ns + "/" + name
 }
 
 // currentPolicy returns the policy that claimed u if it still exists, is the same
@@ -465,7 +458,7 @@ func (d *controller) releaseBinding(ctx context.Context, ns, name, kind string) 
 			return nil
 		}
 		_, err = d.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Update(ctx, b, metav1.UpdateOptions{})
-		return ignoreNotFound(err)
+		return controllers.IgnoreNotFound(err)
 	}
 	b, err := d.rbLister.ResourceBindings(ns).Get(bname)
 	if apierrors.IsNotFound(err) {
@@ -478,14 +471,7 @@ func (d *controller) releaseBinding(ctx context.Context, ns, name, kind string) 
 		return nil
 	}
 	_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(ns).Update(ctx, b, metav1.UpdateOptions{})
-	return ignoreNotFound(err)
-}
-
-func ignoreNotFound(err error) error {
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	return err
+	return controllers.IgnoreNotFound(err)
 }
 
 // syncBinding creates or updates the binding of u claimed by policy.
@@ -690,7 +676,7 @@ func (d *controller) removePolicyFinalizer(ctx context.Context, policy detector.
 		}
 		cpp.Finalizers = f
 		_, err := d.c.KarmadaClient.PolicyV1alpha1().ClusterPropagationPolicies().Update(ctx, cpp, metav1.UpdateOptions{})
-		return ignoreNotFound(err)
+		return controllers.IgnoreNotFound(err)
 	}
 	pp := policy.PP.DeepCopy()
 	f := slices.DeleteFunc(pp.Finalizers, func(s string) bool { return s == policyv1alpha1.PropagationPolicyControllerFinalizer })
@@ -699,5 +685,5 @@ func (d *controller) removePolicyFinalizer(ctx context.Context, policy detector.
 	}
 	pp.Finalizers = f
 	_, err := d.c.KarmadaClient.PolicyV1alpha1().PropagationPolicies(pp.Namespace).Update(ctx, pp, metav1.UpdateOptions{})
-	return ignoreNotFound(err)
+	return controllers.IgnoreNotFound(err)
 }

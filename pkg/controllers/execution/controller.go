@@ -325,7 +325,7 @@ func (e *controller) apply(ctx context.Context, w *workv1alpha1.Work, cluster *c
 		return nil, err
 	}
 	client := m.Dynamic.Resource(gvr).Namespace(desired.GetNamespace())
-	cached, found, err := inf.GetStore().GetByKey(cacheKey(desired.GetNamespace(), desired.GetName()))
+	cached, found, err := inf.GetStore().GetByKey(controllers.StoreKey(desired.GetNamespace(), desired.GetName()))
 	if err != nil {
 		return nil, err
 	}
@@ -388,13 +388,6 @@ func (e *controller) apply(ctx context.Context, w *workv1alpha1.Work, cluster *c
 }
 
 const fieldManager = "karmada-one"
-
-func cacheKey(ns, name string) string {
-	if ns == "" {
-		return name
-	}
-	return ns + "/" + name
-}
 
 // mergeMemberMetadata keeps on want what belongs to the member's copy: resourceVersion,
 // finalizers, ownerReferences, and labels/annotations the control plane does not own.

@@ -240,7 +240,7 @@ func (s *controller) succeeded(ctx context.Context, b *binding, res core.Result)
 	if changed {
 		msg := "Binding has been scheduled successfully. Result: {" + resultString(res.Clusters) + "}"
 		s.recorder.Event(b.obj, corev1.EventTypeNormal, "ScheduleBindingSucceed", msg)
-		s.recorder.Event(templateRef(b.spec), corev1.EventTypeNormal, "ScheduleBindingSucceed", msg)
+		s.recorder.Event(controllers.TemplateRef(b.spec), corev1.EventTypeNormal, "ScheduleBindingSucceed", msg)
 	}
 	return nil
 }
@@ -251,13 +251,6 @@ func resultString(clusters []workv1alpha2.TargetCluster) string {
 		parts[i] = fmt.Sprintf("%s:%d", c.Name, c.Replicas)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func templateRef(spec *workv1alpha2.ResourceBindingSpec) *corev1.ObjectReference {
-	return &corev1.ObjectReference{
-		APIVersion: spec.Resource.APIVersion, Kind: spec.Resource.Kind, Namespace: spec.Resource.Namespace,
-		Name: spec.Resource.Name, UID: spec.Resource.UID,
-	}
 }
 
 // failed records why nothing fits. spec.clusters is left as it was: a workload that
@@ -279,7 +272,7 @@ func (s *controller) failed(ctx context.Context, b *binding, err error) error {
 	}
 	if prev == nil || prev.Status != metav1.ConditionFalse || prev.Message != msg {
 		s.recorder.Event(b.obj, corev1.EventTypeWarning, "ScheduleBindingFailed", msg)
-		s.recorder.Event(templateRef(b.spec), corev1.EventTypeWarning, "ScheduleBindingFailed", msg)
+		s.recorder.Event(controllers.TemplateRef(b.spec), corev1.EventTypeWarning, "ScheduleBindingFailed", msg)
 	}
 	return nil
 }
