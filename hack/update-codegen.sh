@@ -27,6 +27,7 @@ GROUP_VERSIONS=(
   cluster/v1alpha1
   networking/v1alpha1
   policy/v1alpha1
+  search/v1alpha1
   work/v1alpha1
   work/v1alpha2
 )

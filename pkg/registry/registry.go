@@ -17,6 +17,7 @@ import (
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/networking/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
+	searchv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/search/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/membercluster"
@@ -29,12 +30,18 @@ type group struct {
 	versions []schema.GroupVersion
 	install  []func(*runtime.Scheme) error
 	kinds    []karmadarest.Kind
+	// storage adds resources that are not stored kinds (the merged view's proxying).
+	storage func() map[string]rest.Storage
+	// options are connect-option types registered for the internal version too.
+	options []runtime.Object
 }
 
 // Deps are what some storage needs from the rest of the server.
 type Deps struct {
 	// Secrets reads control-plane Secrets (cluster credentials for the proxy).
 	Secrets membercluster.SecretGetter
+	// View serves the merged multi-cluster view.
+	View ViewHandler
 }
 
 func groups(deps Deps) []group {
@@ -63,6 +70,15 @@ func groups(deps Deps) []group {
 			install:  []func(*runtime.Scheme) error{networkingv1alpha1.AddToScheme},
 			kinds:    []karmadarest.Kind{multiClusterIngressKind()},
 		},
+		{
+			name:     searchv1alpha1.GroupName,
+			versions: []schema.GroupVersion{searchv1alpha1.SchemeGroupVersion},
+			install:  []func(*runtime.Scheme) error{searchv1alpha1.AddToScheme},
+			options:  []runtime.Object{&searchv1alpha1.ProxyingOptions{}},
+			storage: func() map[string]rest.Storage {
+				return map[string]rest.Storage{"proxying": &ProxyingREST{view: deps.View}}
+			},
+		},
 	}
 }
 
@@ -82,6 +98,9 @@ func Install(scheme *runtime.Scheme) {
 		}
 		if g.name == clusterv1alpha1.GroupName {
 			scheme.AddKnownTypes(internal, &clusterv1alpha1.ClusterProxyOptions{})
+		}
+		for _, o := range g.options {
+			scheme.AddKnownTypes(internal, o)
 		}
 		if err := scheme.SetVersionPriority(g.versions...); err != nil {
 			panic(err)
@@ -146,6 +165,15 @@ func (p provider) NewRESTStorage(rc serverstorage.APIResourceConfigSource, optsG
 		}
 		for sub, st := range extra {
 			info.VersionedResourcesStorageMap[v][k.Resource.Resource+"/"+sub] = st
+		}
+	}
+	if p.g.storage != nil {
+		v := p.g.versions[0].Version
+		if info.VersionedResourcesStorageMap[v] == nil {
+			info.VersionedResourcesStorageMap[v] = map[string]rest.Storage{}
+		}
+		for name, st := range p.g.storage() {
+			info.VersionedResourcesStorageMap[v][name] = st
 		}
 	}
 	return info, nil

@@ -65,12 +65,12 @@ var karmadaControllers = []struct {
 // runControllers waits for the Lease (when --leader-elect) and then starts kube's
 // housekeeping controllers and ours. Losing the Lease ends the process, as in kube's
 // controller manager: a fresh start is the simplest way to drop every cached decision.
-func runControllers(ctx context.Context, opts *Completed, loopback *rest.Config) {
+func runControllers(ctx context.Context, opts *Completed, loopback *rest.Config, members *membercluster.Registry) {
 	cfg := rest.CopyConfig(loopback)
 	cfg.QPS, cfg.Burst = -1, 0 // our own loopback: never throttle the embedded controllers
 	client := kubernetes.NewForConfigOrDie(cfg)
 	run := func(ctx context.Context) {
-		if err := startControllers(ctx, opts, cfg, client); err != nil {
+		if err := startControllers(ctx, opts, cfg, client, members); err != nil {
 			klog.ErrorS(err, "Starting controllers failed")
 			os.Exit(1)
 		}
@@ -104,7 +104,7 @@ func runControllers(ctx context.Context, opts *Completed, loopback *rest.Config)
 	})
 }
 
-func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, client kubernetes.Interface) error {
+func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, client kubernetes.Interface, members *membercluster.Registry) error {
 	logger := klog.FromContext(ctx)
 	factory := informers.NewSharedInformerFactory(client, 0)
 	metadataClient, err := metadata.NewForConfig(cfg)
@@ -164,7 +164,6 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 		return err
 	}
 	karmadaFactory := karmadainformers.NewSharedInformerFactory(karmada, 0)
-	secrets := factory.Core().V1().Secrets().Lister()
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	go func() { <-ctx.Done(); broadcaster.Shutdown() }()
@@ -184,9 +183,7 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 		KarmadaClient:      karmada,
 		KubeInformers:      factory,
 		KarmadaInformers:   karmadaFactory,
-		Members: membercluster.NewRegistry(func(ns, name string) (*corev1.Secret, error) {
-			return secrets.Secrets(ns).Get(name)
-		}),
+		Members:            members,
 		EventRecorder: func(component string) record.EventRecorder {
 			return broadcaster.NewRecorder(legacyscheme.Scheme, corev1.EventSource{Component: component})
 		},

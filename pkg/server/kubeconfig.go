@@ -10,8 +10,12 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
+// ViewPath is where the merged view of all member clusters is served.
+const ViewPath = "/apis/search.karmada.io/v1alpha1/proxying/karmada/proxy"
+
 // writeAdminKubeconfig writes <data-dir>/karmada-apiserver.config with the admin
-// client certificate, so kubectl works the moment the server is up. It is rewritten on
+// client certificate, so kubectl works the moment the server is up: context
+// karmada-apiserver (the control plane, current) and context karmada (the merged view). It is rewritten on
 // every start because the address may change with the flags; the credentials in it
 // stay the same as long as the PKI does.
 func writeAdminKubeconfig(c *Completed) error {
@@ -36,6 +40,9 @@ func writeAdminKubeconfig(c *Completed) error {
 	cfg.Clusters["karmada-apiserver"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: ca}
 	cfg.AuthInfos["karmada-admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: cert, ClientKeyData: key}
 	cfg.Contexts["karmada-apiserver"] = &clientcmdapi.Context{Cluster: "karmada-apiserver", AuthInfo: "karmada-admin"}
+	// The merged view of every member: plain kubectl reads the members as one cluster.
+	cfg.Clusters["karmada"] = &clientcmdapi.Cluster{Server: server + ViewPath, CertificateAuthorityData: ca}
+	cfg.Contexts["karmada"] = &clientcmdapi.Context{Cluster: "karmada", AuthInfo: "karmada-admin"}
 	cfg.CurrentContext = "karmada-apiserver"
 	if err := clientcmd.WriteToFile(*cfg, c.KubeconfigPath); err != nil {
 		return fmt.Errorf("writing admin kubeconfig: %w", err)

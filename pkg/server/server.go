@@ -41,7 +41,9 @@ import (
 	storagerest "k8s.io/kubernetes/pkg/registry/storage/rest"
 
 	karmadaopenapi "github.com/karmada-one/karmada-one/pkg/generated/openapi"
+	"github.com/karmada-one/karmada-one/pkg/membercluster"
 	"github.com/karmada-one/karmada-one/pkg/registry"
+	"github.com/karmada-one/karmada-one/pkg/view/merged"
 )
 
 // Config is every piece of the server, built but not yet wired together.
@@ -124,7 +126,7 @@ func NewConfig(opts *Completed) (*Config, error) {
 
 // storageProviders lists every API group served: kube's (in kube-apiserver's order,
 // so short names resolve the same way) and then Karmada's.
-func (c CompletedConfig) storageProviders(client kubernetes.Interface) ([]controlplaneapiserver.RESTStorageProvider, error) {
+func (c CompletedConfig) storageProviders(client kubernetes.Interface, view registry.ViewHandler) ([]controlplaneapiserver.RESTStorageProvider, error) {
 	cp := c.ControlPlane
 	legacy, err := corerest.New(corerest.Config{
 		GenericConfig: *cp.NewCoreGenericConfig(),
@@ -164,11 +166,17 @@ func (c CompletedConfig) storageProviders(client kubernetes.Interface) ([]contro
 		appsrest.StorageProvider{},
 		resourcerest.RESTStorageProvider{NamespaceClient: client.CoreV1().Namespaces(), Authorizer: cp.Generic.Authorization.Authorizer},
 	)
-	secrets := cp.Extra.VersionedInformers.Core().V1().Secrets().Lister()
 	providers = append(providers, registry.StorageProviders(registry.Deps{
-		Secrets: func(ns, name string) (*corev1.Secret, error) { return secrets.Secrets(ns).Get(name) },
+		Secrets: c.secrets(),
+		View:    view,
 	})...)
 	return providers, nil
+}
+
+// secrets reads the control plane's Secrets (member credentials) from its informers.
+func (c CompletedConfig) secrets() membercluster.SecretGetter {
+	lister := c.ControlPlane.Extra.VersionedInformers.Core().V1().Secrets().Lister()
+	return func(ns, name string) (*corev1.Secret, error) { return lister.Secrets(ns).Get(name) }
 }
 
 // New wires the delegation chain: aggregator → kube + Karmada APIs → CRDs → 404.
@@ -188,10 +196,16 @@ func (c CompletedConfig) New() (*aggregatorapiserver.APIAggregator, error) {
 	if err != nil {
 		return nil, err
 	}
-	providers, err := c.storageProviders(client)
+	// One connection per member cluster, shared by the view and the controllers.
+	members := membercluster.NewRegistry(c.secrets())
+	view := merged.New(c.secrets(), members)
+	providers, err := c.storageProviders(client, view)
 	if err != nil {
 		return nil, err
 	}
+	native.GenericAPIServer.AddPostStartHookOrDie("start-merged-view", func(hc genericapiserver.PostStartHookContext) error {
+		return view.Start(hc, c.ControlPlane.Generic.LoopbackClientConfig)
+	})
 	if err := native.InstallAPIs(providers...); err != nil {
 		return nil, fmt.Errorf("installing APIs: %w", err)
 	}
@@ -203,7 +217,7 @@ func (c CompletedConfig) New() (*aggregatorapiserver.APIAggregator, error) {
 	})
 	if !c.Options.DisableControllers {
 		native.GenericAPIServer.AddPostStartHookOrDie("start-karmada-controllers", func(hc genericapiserver.PostStartHookContext) error {
-			go runControllers(hc, c.Options, c.ControlPlane.Generic.LoopbackClientConfig)
+			go runControllers(hc, c.Options, c.ControlPlane.Generic.LoopbackClientConfig, members)
 			return nil
 		})
 	}

@@ -25,6 +25,7 @@ import (
 	v1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/networking/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
+	searchv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/search/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	v1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	v1 "k8s.io/api/core/v1"
@@ -94,6 +95,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		policyv1alpha1.SuspendClusters{}.OpenAPIModelName():                    schema_pkg_apis_policy_v1alpha1_SuspendClusters(ref),
 		policyv1alpha1.Suspension{}.OpenAPIModelName():                         schema_pkg_apis_policy_v1alpha1_Suspension(ref),
 		policyv1alpha1.YAMLPatchOperation{}.OpenAPIModelName():                 schema_pkg_apis_policy_v1alpha1_YAMLPatchOperation(ref),
+		searchv1alpha1.ProxyingOptions{}.OpenAPIModelName():                    schema_pkg_apis_search_v1alpha1_ProxyingOptions(ref),
 		workv1alpha1.Manifest{}.OpenAPIModelName():                             schema_pkg_apis_work_v1alpha1_Manifest(ref),
 		workv1alpha1.ManifestStatus{}.OpenAPIModelName():                       schema_pkg_apis_work_v1alpha1_ManifestStatus(ref),
 		workv1alpha1.ResourceIdentifier{}.OpenAPIModelName():                   schema_pkg_apis_work_v1alpha1_ResourceIdentifier(ref),
@@ -2870,6 +2872,40 @@ func schema_pkg_apis_policy_v1alpha1_YAMLPatchOperation(ref common.ReferenceCall
 		},
 		Dependencies: []string{
 			apiextensionsv1.JSON{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_search_v1alpha1_ProxyingOptions(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ProxyingOptions are the options of a request to the merged view.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"path": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Path is the part of the URL after \".../proxying/{name}/\", e.g. \"proxy/api/v1/pods\".",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
 	}
 }
 

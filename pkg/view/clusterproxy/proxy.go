@@ -81,6 +81,21 @@ func stripCallerCredentials(next http.Handler) http.Handler {
 	})
 }
 
+// Forward sends r to location (path and query included) through rt and copies the
+// answer back, streaming watches; the caller's own credentials are not sent.
+func Forward(location *url.URL, rt http.RoundTripper, w http.ResponseWriter, r *http.Request) {
+	h := proxy.NewUpgradeAwareHandler(location, rt, false, false, plainErrorResponder{})
+	h.UseRequestLocation = false
+	h.UseLocationHost = true
+	stripCallerCredentials(h).ServeHTTP(w, r)
+}
+
+type plainErrorResponder struct{}
+
+func (plainErrorResponder) Error(w http.ResponseWriter, _ *http.Request, err error) {
+	http.Error(w, err.Error(), http.StatusBadGateway)
+}
+
 type errorResponder struct{ r registryrest.Responder }
 
 func (e errorResponder) Error(w http.ResponseWriter, req *http.Request, err error) {

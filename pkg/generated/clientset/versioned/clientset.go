@@ -25,6 +25,7 @@ import (
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/cluster/v1alpha1"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/networking/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/policy/v1alpha1"
+	searchv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/search/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/work/v1alpha2"
 	discovery "k8s.io/client-go/discovery"
@@ -37,6 +38,7 @@ type Interface interface {
 	ClusterV1alpha1() clusterv1alpha1.ClusterV1alpha1Interface
 	NetworkingV1alpha1() networkingv1alpha1.NetworkingV1alpha1Interface
 	PolicyV1alpha1() policyv1alpha1.PolicyV1alpha1Interface
+	SearchV1alpha1() searchv1alpha1.SearchV1alpha1Interface
 	WorkV1alpha1() workv1alpha1.WorkV1alpha1Interface
 	WorkV1alpha2() workv1alpha2.WorkV1alpha2Interface
 }
@@ -47,6 +49,7 @@ type Clientset struct {
 	clusterV1alpha1    *clusterv1alpha1.ClusterV1alpha1Client
 	networkingV1alpha1 *networkingv1alpha1.NetworkingV1alpha1Client
 	policyV1alpha1     *policyv1alpha1.PolicyV1alpha1Client
+	searchV1alpha1     *searchv1alpha1.SearchV1alpha1Client
 	workV1alpha1       *workv1alpha1.WorkV1alpha1Client
 	workV1alpha2       *workv1alpha2.WorkV1alpha2Client
 }
@@ -64,6 +67,11 @@ func (c *Clientset) NetworkingV1alpha1() networkingv1alpha1.NetworkingV1alpha1In
 // PolicyV1alpha1 retrieves the PolicyV1alpha1Client
 func (c *Clientset) PolicyV1alpha1() policyv1alpha1.PolicyV1alpha1Interface {
 	return c.policyV1alpha1
+}
+
+// SearchV1alpha1 retrieves the SearchV1alpha1Client
+func (c *Clientset) SearchV1alpha1() searchv1alpha1.SearchV1alpha1Interface {
+	return c.searchV1alpha1
 }
 
 // WorkV1alpha1 retrieves the WorkV1alpha1Client
@@ -132,6 +140,10 @@ func NewForConfigAndClient(c *rest.Config, httpClient *http.Client) (*Clientset,
 	if err != nil {
 		return nil, err
 	}
+	cs.searchV1alpha1, err = searchv1alpha1.NewForConfigAndClient(&configShallowCopy, httpClient)
+	if err != nil {
+		return nil, err
+	}
 	cs.workV1alpha1, err = workv1alpha1.NewForConfigAndClient(&configShallowCopy, httpClient)
 	if err != nil {
 		return nil, err
@@ -164,6 +176,7 @@ func New(c rest.Interface) *Clientset {
 	cs.clusterV1alpha1 = clusterv1alpha1.New(c)
 	cs.networkingV1alpha1 = networkingv1alpha1.New(c)
 	cs.policyV1alpha1 = policyv1alpha1.New(c)
+	cs.searchV1alpha1 = searchv1alpha1.New(c)
 	cs.workV1alpha1 = workv1alpha1.New(c)
 	cs.workV1alpha2 = workv1alpha2.New(c)
 

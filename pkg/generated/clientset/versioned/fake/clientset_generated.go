@@ -27,6 +27,8 @@ import (
 	fakenetworkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/networking/v1alpha1/fake"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/policy/v1alpha1"
 	fakepolicyv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/policy/v1alpha1/fake"
+	searchv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/search/v1alpha1"
+	fakesearchv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/search/v1alpha1/fake"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/work/v1alpha1"
 	fakeworkv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/work/v1alpha1/fake"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/work/v1alpha2"
@@ -157,6 +159,11 @@ func (c *Clientset) NetworkingV1alpha1() networkingv1alpha1.NetworkingV1alpha1In
 // PolicyV1alpha1 retrieves the PolicyV1alpha1Client
 func (c *Clientset) PolicyV1alpha1() policyv1alpha1.PolicyV1alpha1Interface {
 	return &fakepolicyv1alpha1.FakePolicyV1alpha1{Fake: &c.Fake}
+}
+
+// SearchV1alpha1 retrieves the SearchV1alpha1Client
+func (c *Clientset) SearchV1alpha1() searchv1alpha1.SearchV1alpha1Interface {
+	return &fakesearchv1alpha1.FakeSearchV1alpha1{Fake: &c.Fake}
 }
 
 // WorkV1alpha1 retrieves the WorkV1alpha1Client

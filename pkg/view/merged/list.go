@@ -1,0 +1,311 @@
+package merged
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// memberList is a member's list or Table, with the items left as raw JSON.
+type memberList struct {
+	Kind       string `json:"kind"`
+	APIVersion string `json:"apiVersion"`
+	Metadata   struct {
+		ResourceVersion string `json:"resourceVersion,omitempty"`
+		Continue        string `json:"continue,omitempty"`
+	} `json:"metadata"`
+	Items             []json.RawMessage `json:"items"`
+	ColumnDefinitions []json.RawMessage `json:"columnDefinitions"`
+	Rows              []json.RawMessage `json:"rows"`
+}
+
+// merged is the list being assembled from the members.
+type merged struct {
+	kind, apiVersion string
+	table            bool
+	columns          []json.RawMessage
+	items            []json.RawMessage
+	rvs              map[string]string
+	next             *continueToken
+}
+
+// add appends one cluster's page, rewriting every object for the view.
+func (m *merged) add(rq *request, cluster string, l *memberList, keepObject bool) error {
+	if m.kind == "" {
+		m.kind, m.apiVersion = l.Kind, l.APIVersion
+		m.table = l.Kind == "Table"
+		if m.table {
+			m.columns = tableColumns(l.ColumnDefinitions, rq.gvr.Resource)
+		}
+	}
+	if l.Metadata.ResourceVersion != "" {
+		m.rvs[cluster] = l.Metadata.ResourceVersion
+	}
+	rv := func(old string) string {
+		if old == "" {
+			return ""
+		}
+		return EncodeResourceVersion(map[string]string{cluster: old})
+	}
+	if l.Kind == "Table" {
+		if len(m.columns) == 0 && len(l.ColumnDefinitions) > 0 {
+			m.columns = tableColumns(l.ColumnDefinitions, rq.gvr.Resource)
+		}
+		for _, row := range l.Rows {
+			out, err := transformRow(row, cluster, rv, keepObject)
+			if err != nil {
+				return err
+			}
+			m.items = append(m.items, out)
+		}
+		return nil
+	}
+	for _, item := range l.Items {
+		out, _, err := annotateObject(item, cluster, rv)
+		if err != nil {
+			return err
+		}
+		m.items = append(m.items, out)
+	}
+	return nil
+}
+
+// encode writes the merged list in the member's own list shape.
+func (m *merged) encode() []byte {
+	var b bytes.Buffer
+	kind, apiVersion := m.kind, m.apiVersion
+	if kind == "" {
+		kind, apiVersion = "List", "v1"
+	}
+	md := map[string]string{}
+	if rv := EncodeResourceVersion(m.rvs); rv != "" {
+		md["resourceVersion"] = rv
+	}
+	if m.next != nil {
+		md["continue"] = m.next.encode()
+	}
+	head, _ := json.Marshal(struct {
+		Kind       string            `json:"kind"`
+		APIVersion string            `json:"apiVersion"`
+		Metadata   map[string]string `json:"metadata"`
+	}{kind, apiVersion, md})
+	b.Write(head[:len(head)-1])
+	if m.table {
+		cols, _ := json.Marshal(m.columns)
+		if len(m.columns) == 0 {
+			cols = []byte("[]")
+		}
+		b.WriteString(`,"columnDefinitions":`)
+		b.Write(cols)
+		b.WriteString(`,"rows":[`)
+	} else {
+		b.WriteString(`,"items":[`)
+	}
+	for i, it := range m.items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(it)
+	}
+	b.WriteString("]}")
+	return b.Bytes()
+}
+
+// list answers a list: all clusters at once, or one cluster after another when the
+// client pages with limit/continue (each cluster in name order, from where it stopped).
+func (v *View) list(rq *request) {
+	rvs, err := viewResourceVersion(rq)
+	if err != nil {
+		writeRequestError(rq, err)
+		return
+	}
+	q := rq.query
+	keepObject := q.Get("includeObject") != "None"
+	if !keepObject {
+		q = cloneValues(q)
+		q.Set("includeObject", "Metadata")
+	}
+	limit, _ := strconv.ParseInt(q.Get("limit"), 10, 64)
+	accept := memberAccept(rq.r.Header.Get("Accept"))
+	out := &merged{rvs: map[string]string{}}
+
+	start := 0
+	var tok continueToken
+	if c := q.Get("continue"); c != "" {
+		if tok, err = decodeContinue(c); err != nil {
+			writeRequestError(rq, apierrors.NewBadRequest(err.Error()))
+			return
+		}
+		start = -1
+		for i, t := range rq.targets {
+			if t.Name == tok.Cluster {
+				start = i
+			}
+		}
+		if start < 0 {
+			writeRequestError(rq, apierrors.NewResourceExpired(fmt.Sprintf("cluster %s left the view while paging; list again from the start", tok.Cluster)))
+			return
+		}
+		for k, rv := range tok.RV {
+			out.rvs[k] = rv
+		}
+	}
+
+	forbidden, answered := 0, 0
+	var firstForbidden error
+	handle := func(m memberResponse) (*memberList, error) {
+		switch {
+		case m.list != nil:
+			answered++
+			return m.list, nil
+		case m.err != nil:
+			rq.warn = append(rq.warn, fmt.Sprintf("cluster %s is unreachable (%v); its objects are not shown", m.cluster, m.err))
+			return nil, nil
+		case m.status == http.StatusOK:
+			answered++
+			var l memberList
+			if err := json.Unmarshal(m.body, &l); err != nil {
+				rq.warn = append(rq.warn, fmt.Sprintf("cluster %s answered with an unreadable list (%v); its objects are not shown", m.cluster, err))
+				return nil, nil
+			}
+			return &l, nil
+		case m.status == http.StatusForbidden:
+			forbidden++
+			if firstForbidden == nil {
+				firstForbidden = statusOf(m)
+			}
+			rq.warn = append(rq.warn, fmt.Sprintf("cluster %s: %s", m.cluster, statusOf(m).ErrStatus.Message))
+			return nil, nil
+		case m.status == http.StatusNotFound:
+			return nil, nil
+		case m.status >= 500:
+			rq.warn = append(rq.warn, fmt.Sprintf("cluster %s failed (%s); its objects are not shown", m.cluster, statusOf(m).ErrStatus.Message))
+			return nil, nil
+		default:
+			return nil, statusOf(m)
+		}
+	}
+
+	if limit <= 0 && tok.Cluster == "" {
+		for _, m := range v.fanOutList(rq, q, rvs, accept) {
+			l, err := handle(m)
+			if err != nil {
+				writeRequestError(rq, err)
+				return
+			}
+			if l != nil {
+				if err := out.add(rq, m.cluster, l, keepObject); err != nil {
+					writeRequestError(rq, err)
+					return
+				}
+			}
+		}
+	} else {
+		remaining := limit
+		for i := start; i < len(rq.targets); i++ {
+			c := rq.targets[i]
+			var l *memberList
+			var cacheNext string
+			fromCache := false
+			switch {
+			case i == start && tok.Cached:
+				if l, cacheNext, fromCache = v.cache.page(rq, c, q, tok.After, remaining); !fromCache {
+					writeRequestError(rq, apierrors.NewResourceExpired(fmt.Sprintf("the view's cache of cluster %s was dropped while paging; list again from the start", c.Name)))
+					return
+				}
+			case i > start || tok.Member == "":
+				l, cacheNext, fromCache = v.cache.page(rq, c, q, "", remaining)
+			}
+			if fromCache {
+				answered++
+			} else {
+				mq := memberQuery(q, rvs, c.Name)
+				if limit > 0 {
+					mq.Set("limit", strconv.FormatInt(remaining, 10))
+				}
+				if i == start && tok.Member != "" {
+					mq.Set("continue", tok.Member)
+					mq.Del("resourceVersion")
+					mq.Del("resourceVersionMatch")
+				}
+				var err error
+				if l, err = handle(v.fetch(rq.r.Context(), c, rq.user, rq.path, mq, accept)); err != nil {
+					writeRequestError(rq, err)
+					return
+				}
+			}
+			if l == nil {
+				continue
+			}
+			before := len(out.items)
+			if err := out.add(rq, c.Name, l, keepObject); err != nil {
+				writeRequestError(rq, err)
+				return
+			}
+			remaining -= int64(len(out.items) - before)
+			if fromCache && cacheNext != "" {
+				out.next = &continueToken{Cluster: c.Name, Cached: true, After: cacheNext}
+				break
+			}
+			if !fromCache && l.Metadata.Continue != "" {
+				out.next = &continueToken{Cluster: c.Name, Member: l.Metadata.Continue}
+				break
+			}
+			if limit > 0 && remaining <= 0 {
+				if i+1 < len(rq.targets) {
+					out.next = &continueToken{Cluster: rq.targets[i+1].Name}
+				}
+				break
+			}
+		}
+		if out.next != nil {
+			out.next.RV = out.rvs
+		}
+	}
+	if answered == 0 && forbidden > 0 {
+		writeRequestError(rq, firstForbidden)
+		return
+	}
+	writeJSON(rq, out.encode())
+}
+
+// fanOutList lists every target at once, from the cache where it is warm.
+func (v *View) fanOutList(rq *request, q url.Values, rvs map[string]string, accept string) []memberResponse {
+	out := make([]memberResponse, len(rq.targets))
+	var pending []int
+	for i, c := range rq.targets {
+		if l, _, ok := v.cache.page(rq, c, q, "", 0); ok {
+			out[i] = memberResponse{cluster: c.Name, status: http.StatusOK, list: l}
+			continue
+		}
+		pending = append(pending, i)
+	}
+	if len(pending) == 0 {
+		return out
+	}
+	done := make(chan struct{}, len(pending))
+	for _, i := range pending {
+		go func() {
+			c := rq.targets[i]
+			out[i] = v.fetch(rq.r.Context(), c, rq.user, rq.path, memberQuery(q, rvs, c.Name), accept)
+			done <- struct{}{}
+		}()
+	}
+	for range pending {
+		<-done
+	}
+	return out
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range q {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}

@@ -1,0 +1,223 @@
+package merged
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+type watchEvent struct {
+	Type   string          `json:"type"`
+	Object json.RawMessage `json:"object"`
+}
+
+type clusterEvent struct {
+	cluster string
+	event   watchEvent
+	err     error // the cluster's stream ended
+}
+
+// watch merges the members' watch streams into one. Every event's object carries the
+// view resourceVersion of everything sent so far, so a client that resumes from it
+// resumes each member where it stopped. When one member's stream ends the merged
+// stream ends too, and the client watches again from its last version.
+func (v *View) watch(rq *request) {
+	rvs, err := viewResourceVersion(rq)
+	if err != nil {
+		writeRequestError(rq, err)
+		return
+	}
+	q := rq.query
+	keepObject := q.Get("includeObject") != "None"
+	if !keepObject {
+		q = cloneValues(q)
+		q.Set("includeObject", "Metadata")
+	}
+	header := http.Header{"Accept": {memberAccept(rq.r.Header.Get("Accept"))}}
+	ctx := rq.r.Context()
+
+	type opened struct {
+		resp   *http.Response
+		cancel func()
+		err    error
+	}
+	streams := make([]opened, len(rq.targets))
+	done := make(chan struct{}, len(rq.targets))
+	for i, c := range rq.targets {
+		go func() {
+			resp, cancel, err := v.open(ctx, c, rq.user, http.MethodGet, rq.path, memberQuery(q, rvs, c.Name), header)
+			streams[i] = opened{resp, cancel, err}
+			done <- struct{}{}
+		}()
+	}
+	for range rq.targets {
+		<-done
+	}
+	defer func() {
+		for _, s := range streams {
+			if s.resp != nil {
+				s.resp.Body.Close()
+				s.cancel()
+			}
+		}
+	}()
+
+	events := make(chan clusterEvent)
+	live, forbidden := 0, 0
+	var firstErr error
+	for i, s := range streams {
+		c := rq.targets[i].Name
+		switch {
+		case s.err != nil:
+			rq.warn = append(rq.warn, fmt.Sprintf("cluster %s is unreachable (%v); its objects are not watched", c, s.err))
+			continue
+		case s.resp.StatusCode != http.StatusOK:
+			m := memberResponse{cluster: c, status: s.resp.StatusCode}
+			m.body, _ = readAllLimited(s.resp)
+			st := statusOf(m)
+			if s.resp.StatusCode == http.StatusForbidden {
+				forbidden++
+				rq.warn = append(rq.warn, fmt.Sprintf("cluster %s: %s", c, st.ErrStatus.Message))
+			} else if s.resp.StatusCode >= 500 || s.resp.StatusCode == http.StatusNotFound {
+				rq.warn = append(rq.warn, fmt.Sprintf("cluster %s failed (%s); its objects are not watched", c, st.ErrStatus.Message))
+			}
+			if firstErr == nil {
+				firstErr = st
+			}
+			if s.resp.StatusCode < 500 && s.resp.StatusCode != http.StatusForbidden && s.resp.StatusCode != http.StatusNotFound {
+				writeRequestError(rq, st)
+				return
+			}
+			continue
+		}
+		live++
+		go func(body *json.Decoder) {
+			for {
+				var ev watchEvent
+				if err := body.Decode(&ev); err != nil {
+					select {
+					case events <- clusterEvent{cluster: c, err: err}:
+					case <-ctx.Done():
+					}
+					return
+				}
+				select {
+				case events <- clusterEvent{cluster: c, event: ev}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}(json.NewDecoder(s.resp.Body))
+	}
+	if live == 0 {
+		if forbidden > 0 || firstErr != nil {
+			writeRequestError(rq, firstErr)
+			return
+		}
+		writeRequestError(rq, apierrors.NewServiceUnavailable("no member cluster of the view can be watched"))
+		return
+	}
+
+	h := rq.w.Header()
+	for _, w := range rq.warn {
+		h.Add("Warning", "299 - "+strconv.Quote(w))
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Transfer-Encoding", "chunked")
+	rq.w.WriteHeader(http.StatusOK)
+	flusher, _ := rq.w.(http.Flusher)
+	if flusher != nil {
+		flusher.Flush()
+	}
+
+	state := map[string]string{}
+	for k, rv := range rvs {
+		state[k] = rv
+	}
+	for {
+		var ce clusterEvent
+		select {
+		case <-ctx.Done():
+			return
+		case ce = <-events:
+		}
+		if ce.err != nil {
+			return
+		}
+		out, err := v.rewriteEvent(rq, ce.cluster, ce.event, state, keepObject)
+		if err != nil {
+			continue
+		}
+		if _, err := rq.w.Write(out); err != nil {
+			return
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		if ce.event.Type == "ERROR" {
+			return
+		}
+	}
+}
+
+// rewriteEvent gives one member event the view's shape and advances state.
+func (v *View) rewriteEvent(rq *request, cluster string, ev watchEvent, state map[string]string, keepObject bool) ([]byte, error) {
+	if ev.Type == "ERROR" {
+		return encodeEvent(ev)
+	}
+	var probe struct {
+		Kind string `json:"kind"`
+	}
+	_ = json.Unmarshal(ev.Object, &probe)
+	advance := func(old string) string {
+		if old != "" {
+			state[cluster] = old
+		}
+		return EncodeResourceVersion(state)
+	}
+	if probe.Kind == "Table" {
+		var t map[string]json.RawMessage
+		if err := json.Unmarshal(ev.Object, &t); err != nil {
+			return nil, err
+		}
+		var rows []json.RawMessage
+		_ = json.Unmarshal(t["rows"], &rows)
+		for i, row := range rows {
+			out, err := transformRow(row, cluster, advance, keepObject)
+			if err != nil {
+				return nil, err
+			}
+			rows[i] = out
+		}
+		t["rows"], _ = json.Marshal(rows)
+		var cols []json.RawMessage
+		if json.Unmarshal(t["columnDefinitions"], &cols) == nil && len(cols) > 0 {
+			t["columnDefinitions"], _ = json.Marshal(tableColumns(cols, rq.gvr.Resource))
+		}
+		var md map[string]json.RawMessage
+		if json.Unmarshal(t["metadata"], &md) == nil && md != nil {
+			md["resourceVersion"], _ = json.Marshal(EncodeResourceVersion(state))
+			t["metadata"], _ = json.Marshal(md)
+		}
+		ev.Object, _ = json.Marshal(t)
+		return encodeEvent(ev)
+	}
+	obj, _, err := annotateObject(ev.Object, cluster, advance)
+	if err != nil {
+		return nil, err
+	}
+	ev.Object = obj
+	return encodeEvent(ev)
+}
+
+func encodeEvent(ev watchEvent) ([]byte, error) {
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(ev); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
