@@ -51,6 +51,15 @@ var (
 		Help:           "Writes of propagated objects to member clusters, by cluster, operation and result.",
 		StabilityLevel: metrics.ALPHA,
 	}, []string{"cluster", "operation", "result"})
+
+	// ViewReads counts the merged view's per-cluster reads by where they were answered:
+	// "cache" (the view's member informers) or "member" (asked the member directly).
+	ViewReads = metrics.NewCounterVec(&metrics.CounterOpts{
+		Namespace:      namespace,
+		Name:           "view_cluster_reads_total",
+		Help:           "Per-cluster list reads of the merged view, by source (cache, member).",
+		StabilityLevel: metrics.ALPHA,
+	}, []string{"source"})
 )
 
 var registerOnce sync.Once
@@ -58,7 +67,7 @@ var registerOnce sync.Once
 // Register adds the metrics to the registry served at /metrics.
 func Register() {
 	registerOnce.Do(func() {
-		legacyregistry.MustRegister(ReconcileDuration, SchedulingDuration, PropagationLatency, MemberApplies)
+		legacyregistry.MustRegister(ReconcileDuration, SchedulingDuration, PropagationLatency, MemberApplies, ViewReads)
 		go changes.sweep()
 	})
 }

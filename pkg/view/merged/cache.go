@@ -2,23 +2,518 @@ package merged
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	authorizationv1 "k8s.io/api/authorization/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/informers"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+	"k8s.io/kubernetes/pkg/api/legacyscheme"
+	"k8s.io/kubernetes/pkg/printers"
+	printersinternal "k8s.io/kubernetes/pkg/printers/internalversion"
 
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/membercluster"
 )
 
-// Cache serves list pages from member informers when they are warm.
-type Cache struct {
-	members *membercluster.Registry
+// The view's cache serves list pages from informers on the members instead of asking
+// the members each time. It caches only what someone lists (a kind is cached in a
+// member from its first list on, and dropped after idleTimeout without lists), keeps
+// objects without managedFields, and shares the member informers the controllers
+// already run (pods and nodes are watched for cluster status anyway). Lists the cache
+// cannot answer exactly (explicit resourceVersions, field selectors beyond name and
+// namespace, kinds without a built-in printer, metadata-only lists) go to the members.
+//
+// The cache reads as the control plane, so before answering from it the view asks the
+// member whether the caller may list there (a SubjectAccessReview, remembered for
+// sarTTL): what a user sees from the cache is what the member would have shown.
+
+const (
+	idleTimeout = 10 * time.Minute
+	sarTTL      = 30 * time.Second
+)
+
+// sharedResources are watched by the controllers on every member already.
+var sharedResources = map[schema.GroupVersionResource]bool{
+	{Version: "v1", Resource: "pods"}:  true,
+	{Version: "v1", Resource: "nodes"}: true,
 }
 
-func newCache(members *membercluster.Registry) *Cache { return &Cache{members: members} }
+// Cache holds the view's member informers.
+type Cache struct {
+	members  *membercluster.Registry
+	clusters clusterlisters.ClusterLister
+	printer  *printers.HumanReadableGenerator
 
-func (c *Cache) start(ctx context.Context, clusters clusterlisters.ClusterLister) {}
+	mu      sync.Mutex
+	entries map[cacheKey]*cacheEntry
+	sars    map[string]sarDecision
+	probes  map[string]probe
+}
 
-// page returns up to limit objects after key after, and the key to continue from.
+type cacheKey struct {
+	cluster string
+	gvr     schema.GroupVersionResource
+}
+
+type cacheEntry struct {
+	informer cache.SharedIndexInformer
+	member   *membercluster.Member
+	stop     context.CancelFunc // nil for informers shared with the controllers
+	lastUsed time.Time
+}
+
+type probe struct {
+	ok      bool
+	expires time.Time
+}
+
+// reachable checks the member's /readyz, remembering the answer for a second, so a
+// member that went away is noticed at once rather than when its status turns.
+func (c *Cache) reachable(ctx context.Context, m *membercluster.Member) bool {
+	now := time.Now()
+	c.mu.Lock()
+	p, ok := c.probes[m.Name]
+	c.mu.Unlock()
+	if ok && now.Before(p.expires) {
+		return p.ok
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	err := m.Client.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error()
+	c.mu.Lock()
+	c.probes[m.Name] = probe{ok: err == nil, expires: now.Add(time.Second)}
+	c.mu.Unlock()
+	return err == nil
+}
+
+type sarDecision struct {
+	allowed bool
+	expires time.Time
+}
+
+func newCache(members *membercluster.Registry) *Cache {
+	return &Cache{
+		members: members,
+		printer: printers.NewTableGenerator().With(printersinternal.AddHandlers),
+		entries: map[cacheKey]*cacheEntry{},
+		sars:    map[string]sarDecision{},
+		probes:  map[string]probe{},
+	}
+}
+
+// start runs the idle sweep until ctx ends.
+func (c *Cache) start(ctx context.Context, clusters clusterlisters.ClusterLister) {
+	if c.members == nil {
+		return
+	}
+	c.mu.Lock()
+	c.clusters = clusters
+	c.mu.Unlock()
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				c.sweep(now)
+			}
+		}
+	}()
+}
+
+// sweep drops informers nobody listed for idleTimeout, and those of members whose
+// connection was replaced or removed.
+func (c *Cache) sweep(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.entries {
+		gone := false
+		select {
+		case <-e.member.Done():
+			gone = true
+		default:
+		}
+		if gone || now.Sub(e.lastUsed) > idleTimeout {
+			if e.stop != nil {
+				e.stop()
+			}
+			delete(c.entries, k)
+			klog.V(2).InfoS("Merged view: stopped caching", "cluster", k.cluster, "resource", k.gvr)
+		}
+	}
+	for k, d := range c.sars {
+		if now.After(d.expires) {
+			delete(c.sars, k)
+		}
+	}
+}
+
+// cacheable reports whether the list request can be answered from a cache at all.
+func cacheable(rq *request, q url.Values) bool {
+	if rq.info.Subresource != "" {
+		return false
+	}
+	if rv := q.Get("resourceVersion"); rv != "" && rv != "0" {
+		return false
+	}
+	if q.Get("resourceVersionMatch") != "" || q.Get("sendInitialEvents") != "" {
+		return false
+	}
+	if strings.Contains(rq.r.Header.Get("Accept"), "as=PartialObjectMetadata") {
+		return false
+	}
+	if fs := q.Get("fieldSelector"); fs != "" {
+		sel, err := fields.ParseSelector(fs)
+		if err != nil {
+			return false
+		}
+		for _, r := range sel.Requirements() {
+			if r.Field != "metadata.name" && r.Field != "metadata.namespace" {
+				return false
+			}
+		}
+	}
+	return knownKind(rq.gvr) != ""
+}
+
+var builtinKinds = sync.OnceValue(func() map[schema.GroupVersionResource]string {
+	out := map[schema.GroupVersionResource]string{}
+	for gvk := range clientgoscheme.Scheme.AllKnownTypes() {
+		if gvk.Version == runtime.APIVersionInternal || strings.HasSuffix(gvk.Kind, "List") || strings.HasSuffix(gvk.Kind, "Options") {
+			continue
+		}
+		out[gvk.GroupVersion().WithResource(guessResource(gvk.Kind))] = gvk.Kind
+	}
+	return out
+})
+
+// knownKind is the kind of a built-in resource, "" when the member informers cannot
+// hold it as a typed object.
+func knownKind(gvr schema.GroupVersionResource) string {
+	return builtinKinds()[gvr]
+}
+
+// guessResource is the plural resource name of a built-in kind.
+func guessResource(kind string) string {
+	plural, _ := meta.UnsafeGuessKindToResource(schema.GroupVersionKind{Kind: kind})
+	return plural.Resource
+}
+
+// entry returns the warm informer of a kind in a cluster, starting one (and reporting
+// not warm) on first use.
+func (c *Cache) entry(cluster *clusterv1alpha1.Cluster, gvr schema.GroupVersionResource) (*cacheEntry, bool) {
+	if c.members == nil {
+		return nil, false
+	}
+	k := cacheKey{cluster.Name, gvr}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	if ok {
+		select {
+		case <-e.member.Done():
+			if e.stop != nil {
+				e.stop()
+			}
+			delete(c.entries, k)
+			ok = false
+		default:
+		}
+	}
+	if !ok {
+		m, err := c.members.Get(cluster)
+		if err != nil {
+			return nil, false
+		}
+		e = &cacheEntry{member: m}
+		if sharedResources[gvr] {
+			inf, err := m.Informers.ForResource(gvr)
+			if err != nil {
+				return nil, false
+			}
+			e.informer = inf.Informer()
+			m.StartInformers()
+		} else {
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				select {
+				case <-m.Done():
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			factory := informers.NewSharedInformerFactoryWithOptions(m.Client, 0, informers.WithTransform(stripManagedFields))
+			inf, err := factory.ForResource(gvr)
+			if err != nil {
+				cancel()
+				return nil, false
+			}
+			e.informer, e.stop = inf.Informer(), cancel
+			factory.Start(ctx.Done())
+		}
+		c.entries[k] = e
+		klog.V(2).InfoS("Merged view: caching", "cluster", cluster.Name, "resource", gvr)
+	}
+	e.lastUsed = time.Now()
+	return e, e.informer.HasSynced()
+}
+
+func stripManagedFields(obj interface{}) (interface{}, error) {
+	if a, err := meta.Accessor(obj); err == nil {
+		a.SetManagedFields(nil)
+	}
+	return obj, nil
+}
+
+// allowed asks the member whether the caller may list the resource in the namespace.
+func (c *Cache) allowed(rq *request, e *cacheEntry, cluster string) bool {
+	u := rq.user
+	key := strings.Join([]string{cluster, u.GetName(), strings.Join(u.GetGroups(), ","), rq.gvr.String(), rq.info.Namespace}, "\x00")
+	now := time.Now()
+	c.mu.Lock()
+	d, ok := c.sars[key]
+	c.mu.Unlock()
+	if ok && now.Before(d.expires) {
+		return d.allowed
+	}
+	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+		User:   u.GetName(),
+		Groups: u.GetGroups(),
+		UID:    u.GetUID(),
+		ResourceAttributes: &authorizationv1.ResourceAttributes{
+			Verb: "list", Group: rq.gvr.Group, Version: rq.gvr.Version, Resource: rq.gvr.Resource, Namespace: rq.info.Namespace,
+		},
+	}}
+	ctx, cancel := context.WithTimeout(rq.r.Context(), DefaultMemberTimeout)
+	defer cancel()
+	res, err := e.member.Client.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
+	if err != nil {
+		return false
+	}
+	c.mu.Lock()
+	c.sars[key] = sarDecision{allowed: res.Status.Allowed, expires: now.Add(sarTTL)}
+	c.mu.Unlock()
+	return res.Status.Allowed
+}
+
+// page answers one cluster's part of a list from the cache: up to limit objects (all
+// when limit <= 0) after key after in namespace/name order, and the key to continue
+// from. ok is false when the cache cannot answer; the member is asked instead.
 func (c *Cache) page(rq *request, cluster *clusterv1alpha1.Cluster, q url.Values, after string, limit int64) (*memberList, string, bool) {
-	return nil, "", false
+	if !cacheable(rq, q) {
+		return nil, "", false
+	}
+	e, warm := c.entry(cluster, rq.gvr)
+	if !warm || !c.allowed(rq, e, cluster.Name) {
+		return nil, "", false
+	}
+	// A member that stopped answering has a stale cache: ask it directly instead, which
+	// leaves it out with a warning.
+	if !c.reachable(rq.r.Context(), e.member) {
+		return nil, "", false
+	}
+	selector := labels.Everything()
+	if s := q.Get("labelSelector"); s != "" {
+		sel, err := labels.Parse(s)
+		if err != nil {
+			return nil, "", false
+		}
+		selector = sel
+	}
+	fieldSel := fields.Everything()
+	if s := q.Get("fieldSelector"); s != "" {
+		fieldSel, _ = fields.ParseSelector(s)
+	}
+	var objs []interface{}
+	if ns := rq.info.Namespace; ns != "" {
+		objs, _ = e.informer.GetIndexer().ByIndex(cache.NamespaceIndex, ns)
+	} else {
+		objs = e.informer.GetIndexer().List()
+	}
+	type keyed struct {
+		key string
+		obj runtime.Object
+	}
+	var items []keyed
+	for _, o := range objs {
+		obj, ok := o.(runtime.Object)
+		if !ok {
+			continue
+		}
+		m, err := meta.Accessor(obj)
+		if err != nil {
+			continue
+		}
+		if !selector.Matches(labels.Set(m.GetLabels())) {
+			continue
+		}
+		if !fieldSel.Empty() && !fieldSel.Matches(fields.Set{"metadata.name": m.GetName(), "metadata.namespace": m.GetNamespace()}) {
+			continue
+		}
+		key := m.GetName()
+		if m.GetNamespace() != "" {
+			key = m.GetNamespace() + "/" + key
+		}
+		if after != "" && key <= after {
+			continue
+		}
+		items = append(items, keyed{key, obj})
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].key < items[j].key })
+	next := ""
+	if limit > 0 && int64(len(items)) > limit {
+		items = items[:limit]
+		next = items[len(items)-1].key
+	}
+
+	gvk, err := c.kindOf(rq.gvr)
+	if err != nil {
+		return nil, "", false
+	}
+	l := &memberList{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind + "List"}
+	l.Metadata.ResourceVersion = e.informer.LastSyncResourceVersion()
+	if strings.Contains(rq.r.Header.Get("Accept"), "as=Table") {
+		l.Kind, l.APIVersion = "Table", metav1.SchemeGroupVersion.String()
+		includeObject := q.Get("includeObject")
+		for i, it := range items {
+			cols, row, err := c.tableRow(it.obj, gvk, includeObject, i == 0)
+			if err != nil {
+				return nil, "", false
+			}
+			if i == 0 {
+				l.ColumnDefinitions = cols
+			}
+			l.Rows = append(l.Rows, row)
+		}
+		if len(items) == 0 {
+			cols, err := c.emptyColumns(gvk)
+			if err != nil {
+				return nil, "", false
+			}
+			l.ColumnDefinitions = cols
+		}
+		return l, next, true
+	}
+	for _, it := range items {
+		raw, err := typedJSON(it.obj, gvk)
+		if err != nil {
+			return nil, "", false
+		}
+		l.Items = append(l.Items, raw)
+	}
+	if l.Items == nil {
+		l.Items = []json.RawMessage{}
+	}
+	return l, next, true
+}
+
+func (c *Cache) kindOf(gvr schema.GroupVersionResource) (schema.GroupVersionKind, error) {
+	kind := knownKind(gvr)
+	if kind == "" {
+		return schema.GroupVersionKind{}, fmt.Errorf("no built-in kind for %s", gvr)
+	}
+	return gvr.GroupVersion().WithKind(kind), nil
+}
+
+// typedJSON encodes a typed object from an informer with its apiVersion and kind.
+func typedJSON(obj runtime.Object, gvk schema.GroupVersionKind) (json.RawMessage, error) {
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	head := `{"kind":` + strconv.Quote(gvk.Kind) + `,"apiVersion":` + strconv.Quote(gvk.GroupVersion().String())
+	if len(raw) > 2 {
+		head += ","
+	}
+	return append([]byte(head), raw[1:]...), nil
+}
+
+// tableRow prints one object with kube's own printers, as the member's apiserver would.
+func (c *Cache) tableRow(obj runtime.Object, gvk schema.GroupVersionKind, includeObject string, withColumns bool) ([]json.RawMessage, json.RawMessage, error) {
+	internal, err := legacyscheme.Scheme.ConvertToVersion(obj, schema.GroupVersion{Group: gvk.Group, Version: runtime.APIVersionInternal})
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := c.printer.GenerateTable(internal, printers.GenerateOptions{Wide: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(t.Rows) != 1 {
+		return nil, nil, fmt.Errorf("printer gave %d rows", len(t.Rows))
+	}
+	var cols []json.RawMessage
+	if withColumns {
+		for _, cd := range t.ColumnDefinitions {
+			raw, _ := json.Marshal(cd)
+			cols = append(cols, raw)
+		}
+	}
+	row := tableRow{Cells: make([]json.RawMessage, len(t.Rows[0].Cells))}
+	for i, cell := range t.Rows[0].Cells {
+		row.Cells[i], _ = json.Marshal(cell)
+	}
+	if len(t.Rows[0].Conditions) > 0 {
+		row.Conditions, _ = json.Marshal(t.Rows[0].Conditions)
+	}
+	switch includeObject {
+	case "Object":
+		row.Object, err = typedJSON(obj, gvk)
+	default:
+		// Metadata (the default) and None: ADOPTION needs the labels; the view drops
+		// the object afterwards for None.
+		m, _ := meta.Accessor(obj)
+		pom := metav1.PartialObjectMetadata{
+			TypeMeta: metav1.TypeMeta{APIVersion: "meta.k8s.io/v1", Kind: "PartialObjectMetadata"},
+		}
+		if om, ok := m.(*metav1.ObjectMeta); ok {
+			pom.ObjectMeta = *om
+		} else {
+			pom.ObjectMeta = metav1.ObjectMeta{
+				Name: m.GetName(), Namespace: m.GetNamespace(), UID: m.GetUID(), ResourceVersion: m.GetResourceVersion(),
+				Generation: m.GetGeneration(), CreationTimestamp: m.GetCreationTimestamp(), DeletionTimestamp: m.GetDeletionTimestamp(),
+				Labels: m.GetLabels(), Annotations: m.GetAnnotations(), OwnerReferences: m.GetOwnerReferences(), Finalizers: m.GetFinalizers(),
+			}
+		}
+		row.Object, err = json.Marshal(pom)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := json.Marshal(row)
+	return cols, out, err
+}
+
+// emptyColumns are the columns of a kind's table when no object is listed.
+func (c *Cache) emptyColumns(gvk schema.GroupVersionKind) ([]json.RawMessage, error) {
+	internalList, err := legacyscheme.Scheme.New(schema.GroupVersionKind{Group: gvk.Group, Version: runtime.APIVersionInternal, Kind: gvk.Kind + "List"})
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.printer.GenerateTable(internalList, printers.GenerateOptions{Wide: true})
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]json.RawMessage, len(t.ColumnDefinitions))
+	for i, cd := range t.ColumnDefinitions {
+		cols[i], _ = json.Marshal(cd)
+	}
+	return cols, nil
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/karmada-one/karmada-one/pkg/metrics"
 )
 
 // memberList is a member's list or Table, with the items left as raw JSON.
@@ -223,7 +225,9 @@ func (v *View) list(rq *request) {
 			}
 			if fromCache {
 				answered++
+				metrics.ViewReads.WithLabelValues("cache").Inc()
 			} else {
+				metrics.ViewReads.WithLabelValues("member").Inc()
 				mq := memberQuery(q, rvs, c.Name)
 				if limit > 0 {
 					mq.Set("limit", strconv.FormatInt(remaining, 10))
@@ -281,8 +285,10 @@ func (v *View) fanOutList(rq *request, q url.Values, rvs map[string]string, acce
 	for i, c := range rq.targets {
 		if l, _, ok := v.cache.page(rq, c, q, "", 0); ok {
 			out[i] = memberResponse{cluster: c.Name, status: http.StatusOK, list: l}
+			metrics.ViewReads.WithLabelValues("cache").Inc()
 			continue
 		}
+		metrics.ViewReads.WithLabelValues("member").Inc()
 		pending = append(pending, i)
 	}
 	if len(pending) == 0 {

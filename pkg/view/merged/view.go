@@ -46,6 +46,7 @@ import (
 	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/membercluster"
+	"github.com/karmada-one/karmada-one/pkg/metrics"
 	"github.com/karmada-one/karmada-one/pkg/view/clusterproxy"
 )
 
@@ -115,6 +116,7 @@ func (v *View) Start(ctx context.Context, loopback *rest.Config) error {
 	v.mu.Unlock()
 	factory.Start(ctx.Done())
 	v.cache.start(ctx, lister)
+	metrics.Register()
 	return nil
 }
 
