@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 type watchEvent struct {
@@ -138,6 +139,16 @@ func (v *View) watch(rq *request) {
 	for k, rv := range rvs {
 		state[k] = rv
 	}
+	// With sendInitialEvents every member ends its initial objects with a bookmark; the
+	// client must see one such bookmark, after the last member's initial objects.
+	initialPending := map[string]bool{}
+	if q.Get("sendInitialEvents") == "true" {
+		for i, s := range streams {
+			if s.err == nil && s.resp.StatusCode == http.StatusOK {
+				initialPending[rq.targets[i].Name] = true
+			}
+		}
+	}
 	for {
 		var ce clusterEvent
 		select {
@@ -147,6 +158,13 @@ func (v *View) watch(rq *request) {
 		}
 		if ce.err != nil {
 			return
+		}
+		if ce.event.Type == "BOOKMARK" && len(initialPending) > 0 && initialEventsEnd(ce.event.Object) {
+			delete(initialPending, ce.cluster)
+			state[ce.cluster] = objectResourceVersion(ce.event.Object)
+			if len(initialPending) > 0 {
+				continue
+			}
 		}
 		out, err := v.rewriteEvent(rq, ce.cluster, ce.event, state, keepObject)
 		if err != nil {
@@ -212,6 +230,17 @@ func (v *View) rewriteEvent(rq *request, cluster string, ev watchEvent, state ma
 	}
 	ev.Object = obj
 	return encodeEvent(ev)
+}
+
+// initialEventsEnd reports whether a bookmark closes a member's initial events.
+func initialEventsEnd(obj json.RawMessage) bool {
+	var o struct {
+		Metadata struct {
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+	}
+	_ = json.Unmarshal(obj, &o)
+	return o.Metadata.Annotations[metav1.InitialEventsAnnotationKey] == "true"
 }
 
 func encodeEvent(ev watchEvent) ([]byte, error) {
