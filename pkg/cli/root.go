@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	goflag "flag"
 	"fmt"
 	"os"
@@ -17,8 +18,13 @@ import (
 
 	"github.com/karmada-one/karmada-one/pkg/cli/apply"
 	"github.com/karmada-one/karmada-one/pkg/cli/completion"
+	"github.com/karmada-one/karmada-one/pkg/cli/config"
 	"github.com/karmada-one/karmada-one/pkg/cli/cordon"
+	"github.com/karmada-one/karmada-one/pkg/cli/describe"
+	"github.com/karmada-one/karmada-one/pkg/cli/exec"
+	"github.com/karmada-one/karmada-one/pkg/cli/get"
 	"github.com/karmada-one/karmada-one/pkg/cli/join"
+	"github.com/karmada-one/karmada-one/pkg/cli/logs"
 	"github.com/karmada-one/karmada-one/pkg/cli/promote"
 	"github.com/karmada-one/karmada-one/pkg/cli/taint"
 	"github.com/karmada-one/karmada-one/pkg/cli/unjoin"
@@ -36,9 +42,12 @@ const (
 
 // Command groups of the root help, as karmadactl lays them out.
 const (
+	GroupBasic               = "basic"
 	GroupClusterRegistration = "cluster-registration"
 	GroupClusterManagement   = "cluster-management"
+	GroupTroubleshooting     = "troubleshooting"
 	GroupAdvanced            = "advanced"
+	GroupSettings            = "settings"
 	GroupOther               = "other"
 )
 
@@ -100,11 +109,18 @@ The control plane is read from --kubeconfig (default: $KUBECONFIG, then ~/.kube/
 	root.PersistentFlags().AddGoFlag(klogFlags.Lookup("v"))
 
 	root.AddGroup(
+		&cobra.Group{ID: GroupBasic, Title: "Basic Commands:"},
 		&cobra.Group{ID: GroupClusterRegistration, Title: "Cluster Registration Commands:"},
 		&cobra.Group{ID: GroupClusterManagement, Title: "Cluster Management Commands:"},
+		&cobra.Group{ID: GroupTroubleshooting, Title: "Troubleshooting and Debugging Commands:"},
 		&cobra.Group{ID: GroupAdvanced, Title: "Advanced Commands:"},
+		&cobra.Group{ID: GroupSettings, Title: "Settings Commands:"},
 		&cobra.Group{ID: GroupOther, Title: "Other Commands:"},
 	)
+	for _, c := range []*cobra.Command{get.NewCmdGet(f, display), describe.NewCmdDescribe(f, display)} {
+		c.GroupID = GroupBasic
+		root.AddCommand(c)
+	}
 	for _, c := range []*cobra.Command{join.NewCmdJoin(f, display), unjoin.NewCmdUnjoin(f, display)} {
 		c.GroupID = GroupClusterRegistration
 		root.AddCommand(c)
@@ -113,10 +129,17 @@ The control plane is read from --kubeconfig (default: $KUBECONFIG, then ~/.kube/
 		c.GroupID = GroupClusterManagement
 		root.AddCommand(c)
 	}
+	for _, c := range []*cobra.Command{logs.NewCmdLogs(f, display), exec.NewCmdExec(f, display)} {
+		c.GroupID = GroupTroubleshooting
+		root.AddCommand(c)
+	}
 	for _, c := range []*cobra.Command{apply.NewCmdApply(f, display), promote.NewCmdPromote(f, display)} {
 		c.GroupID = GroupAdvanced
 		root.AddCommand(c)
 	}
+	configCmd := config.NewCmdConfig(f, display)
+	configCmd.GroupID = GroupSettings
+	root.AddCommand(configCmd)
 	for _, c := range []*cobra.Command{version.NewCmdVersion(f, binaryName, display), completion.NewCmdCompletion(binaryName)} {
 		c.GroupID = GroupOther
 		root.AddCommand(c)
@@ -127,7 +150,8 @@ The control plane is read from --kubeconfig (default: $KUBECONFIG, then ~/.kube/
 }
 
 // Run executes cmd until it finishes or the process is interrupted, prints a failure as
-// `error: ...` on stderr like kubectl, and returns the exit code.
+// `error: ...` on stderr like kubectl, and returns the exit code: 1, or for `exec` the exit
+// code of the remote command, as kubectl exec does.
 func Run(cmd *cobra.Command) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -135,6 +159,10 @@ func Run(cmd *cobra.Command) int {
 	klog.Flush()
 	if err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "error: %v\n", err)
+		var exit interface{ ExitStatus() int }
+		if errors.As(err, &exit) && exit.ExitStatus() > 0 {
+			return exit.ExitStatus()
+		}
 		return 1
 	}
 	return 0

@@ -2,8 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+	utilexec "k8s.io/client-go/util/exec"
 )
 
 func TestBinaryName(t *testing.T) {
@@ -83,5 +88,61 @@ func TestCompletionScripts(t *testing.T) {
 	root.SetOut(&bytes.Buffer{})
 	if err := root.Execute(); err == nil {
 		t.Error("fish accepted")
+	}
+}
+
+func TestCommandGroups(t *testing.T) {
+	root := NewCommand("kubectl-karmada")
+	want := map[string]string{
+		"get": GroupBasic, "describe": GroupBasic,
+		"logs": GroupTroubleshooting, "exec": GroupTroubleshooting,
+		"config": GroupSettings,
+		"join":   GroupClusterRegistration, "cordon": GroupClusterManagement, "apply": GroupAdvanced, "version": GroupOther,
+	}
+	for name, group := range want {
+		c, _, err := root.Find([]string{name})
+		if err != nil || c.Name() != name {
+			t.Errorf("%s: not found (%v)", name, err)
+			continue
+		}
+		if c.GroupID != group {
+			t.Errorf("%s is in group %q, want %q", name, c.GroupID, group)
+		}
+	}
+	if c, _, err := root.Find([]string{"config", "view"}); err != nil || c.Name() != "view" {
+		t.Errorf("config view: %v", err)
+	}
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"--help"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	help := out.String()
+	basic, troubleshooting := strings.Index(help, "Basic Commands:"), strings.Index(help, "Troubleshooting and Debugging Commands:")
+	if basic < 0 || troubleshooting < basic || !strings.Contains(help, "Settings Commands:") {
+		t.Errorf("help groups:\n%s", help)
+	}
+}
+
+func TestRunExitCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errors.New("boom"), 1},
+		{fmt.Errorf("wrapped: %w", utilexec.CodeExitError{Err: errors.New("command terminated with exit code 3"), Code: 3}), 3},
+	} {
+		cmd := &cobra.Command{Use: "x", SilenceErrors: true, SilenceUsage: true, RunE: func(*cobra.Command, []string) error { return tc.err }}
+		var errOut bytes.Buffer
+		cmd.SetErr(&errOut)
+		cmd.SetArgs(nil)
+		if got := Run(cmd); got != tc.want {
+			t.Errorf("%v: exit code %d, want %d", tc.err, got, tc.want)
+		}
+		if tc.err != nil && errOut.String() != "error: "+tc.err.Error()+"\n" {
+			t.Errorf("stderr %q", errOut.String())
+		}
 	}
 }
