@@ -45,7 +45,7 @@ import (
 
 const (
 	idleTimeout = 10 * time.Minute
-	sarTTL      = 30 * time.Second
+	sarTTL      = 5 * time.Second
 )
 
 // sharedResources are watched by the controllers on every member already.
@@ -80,6 +80,7 @@ type cacheEntry struct {
 
 type probe struct {
 	ok      bool
+	err     error
 	expires time.Time
 }
 
@@ -97,9 +98,20 @@ func (c *Cache) reachable(ctx context.Context, m *membercluster.Member) bool {
 	defer cancel()
 	err := m.Client.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error()
 	c.mu.Lock()
-	c.probes[m.Name] = probe{ok: err == nil, expires: now.Add(time.Second)}
+	c.probes[m.Name] = probe{ok: err == nil, err: err, expires: now.Add(time.Second)}
 	c.mu.Unlock()
 	return err == nil
+}
+
+// unreachable is the error of the member's last probe when it failed within the last
+// second: the view then leaves the member out at once instead of waiting for it again.
+func (c *Cache) unreachable(cluster string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.probes[cluster]; ok && !p.ok && time.Now().Before(p.expires) {
+		return p.err
+	}
+	return nil
 }
 
 type sarDecision struct {
@@ -302,7 +314,7 @@ func (c *Cache) allowed(rq *request, e *cacheEntry, cluster string) bool {
 			Verb: "list", Group: rq.gvr.Group, Version: rq.gvr.Version, Resource: rq.gvr.Resource, Namespace: rq.info.Namespace,
 		},
 	}}
-	ctx, cancel := context.WithTimeout(rq.r.Context(), DefaultMemberTimeout)
+	ctx, cancel := context.WithTimeout(rq.r.Context(), time.Second)
 	defer cancel()
 	res, err := e.member.Client.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
 	if err != nil {
@@ -322,12 +334,9 @@ func (c *Cache) page(rq *request, cluster *clusterv1alpha1.Cluster, q url.Values
 		return nil, "", false
 	}
 	e, warm := c.entry(cluster, rq.gvr)
-	if !warm || !c.allowed(rq, e, cluster.Name) {
-		return nil, "", false
-	}
-	// A member that stopped answering has a stale cache: ask it directly instead, which
-	// leaves it out with a warning.
-	if !c.reachable(rq.r.Context(), e.member) {
+	// A member that stopped answering has a stale cache: it is left out with a warning
+	// (the probe's failure makes the direct request fail at once).
+	if !warm || !c.reachable(rq.r.Context(), e.member) || !c.allowed(rq, e, cluster.Name) {
 		return nil, "", false
 	}
 	selector := labels.Everything()

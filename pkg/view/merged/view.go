@@ -302,6 +302,9 @@ type memberResponse struct {
 // open sends a request to a member as the caller. The member has memberTimeout to
 // start answering; the body may then take as long as the caller waits.
 func (v *View) open(ctx context.Context, c *clusterv1alpha1.Cluster, u user.Info, method, p string, q url.Values, header http.Header) (*http.Response, context.CancelFunc, error) {
+	if err := v.cache.unreachable(c.Name); err != nil {
+		return nil, nil, fmt.Errorf("not answering: %w", err)
+	}
 	e, err := v.upstream(c)
 	if err != nil {
 		return nil, nil, err
