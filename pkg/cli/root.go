@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 
+	"github.com/karmada-one/karmada-one/pkg/cli/addons"
 	"github.com/karmada-one/karmada-one/pkg/cli/apply"
 	"github.com/karmada-one/karmada-one/pkg/cli/completion"
 	"github.com/karmada-one/karmada-one/pkg/cli/config"
@@ -121,7 +122,7 @@ The control plane is read from --kubeconfig (default: $KUBECONFIG, then ~/.kube/
 		c.GroupID = GroupBasic
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{join.NewCmdJoin(f, display), unjoin.NewCmdUnjoin(f, display)} {
+	for _, c := range []*cobra.Command{join.NewCmdJoin(f, display), unjoin.NewCmdUnjoin(f, display), addons.NewCmdAddons(f, display)} {
 		c.GroupID = GroupClusterRegistration
 		root.AddCommand(c)
 	}

@@ -36,6 +36,7 @@ import (
 	clustercontroller "github.com/karmada-one/karmada-one/pkg/controllers/cluster"
 	"github.com/karmada-one/karmada-one/pkg/controllers/clusterstatus"
 	"github.com/karmada-one/karmada-one/pkg/controllers/dependencies"
+	"github.com/karmada-one/karmada-one/pkg/controllers/descheduler"
 	detectorcontroller "github.com/karmada-one/karmada-one/pkg/controllers/detector"
 	"github.com/karmada-one/karmada-one/pkg/controllers/execution"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
@@ -60,6 +61,8 @@ var karmadaControllers = []struct {
 	{"execution", execution.Start},
 	{"namespace-sync", namespacesync.Start},
 	{"dependencies-distributor", dependencies.Start},
+	// Idle until switched on with `kubectl karmada addons enable karmada-descheduler`.
+	{"descheduler", descheduler.Start},
 }
 
 // runControllers waits for the Lease (when --leader-elect) and then starts kube's

@@ -27,11 +27,13 @@ import (
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
+	"github.com/karmada-one/karmada-one/pkg/controllers/addons"
 	"github.com/karmada-one/karmada-one/pkg/detector"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/metrics"
 	"github.com/karmada-one/karmada-one/pkg/scheduler/core"
+	"github.com/karmada-one/karmada-one/pkg/scheduler/estimator"
 )
 
 // RetryUnschedulable is how soon a binding that could not be scheduled is tried again
@@ -45,6 +47,12 @@ type controller struct {
 	rbLister  worklisters.ResourceBindingLister
 	crbLister worklisters.ClusterResourceBindingLister
 	clusters  clusterlisters.ClusterLister
+
+	// addons says whether the karmada-scheduler-estimator addon is on; withAccurate are the
+	// estimators used then (the general one and the node-level one). When it is off the
+	// core's default (the general estimator) is used.
+	addons       *addons.State
+	withAccurate []estimator.Estimator
 }
 
 // Start runs the scheduler.
@@ -56,7 +64,16 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		rbLister:  c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
 		crbLister: c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
 		clusters:  c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
+		addons:    addons.Shared(ctx, c.ControlPlaneClient, c.EventRecorder),
 	}
+	accurate := estimator.NewAccurate(estimator.RegistryCaches(c.Members))
+	s.withAccurate = []estimator.Estimator{estimator.NewGeneral(true), accurate}
+	// Switching the estimator changes every capacity-driven decision: look at all bindings again.
+	s.addons.OnChange(func(name string, _ bool) {
+		if name == addons.SchedulerEstimator {
+			s.enqueueAll()
+		}
+	})
 	rbInf := c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer()
 	crbInf := c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Informer()
 	clusterInf := c.KarmadaInformers.Cluster().V1alpha1().Clusters().Informer()
@@ -85,12 +102,19 @@ func Start(ctx context.Context, c *controllers.Context) error {
 				s.enqueueAll()
 			}
 		},
-		DeleteFunc: func(interface{}) { s.enqueueAll() },
+		DeleteFunc: func(obj interface{}) {
+			if cluster, ok := obj.(*clusterv1alpha1.Cluster); ok {
+				accurate.Forget(cluster.Name)
+			}
+			s.enqueueAll()
+		},
 	}); err != nil {
 		return err
 	}
 	go func() {
-		if !cache.WaitForCacheSync(ctx.Done(), rbInf.HasSynced, crbInf.HasSynced, clusterInf.HasSynced) {
+		// The addons are read first, so a restarted control plane never schedules with the
+		// estimator off for a moment when it is on.
+		if !cache.WaitForCacheSync(ctx.Done(), rbInf.HasSynced, crbInf.HasSynced, clusterInf.HasSynced, s.addons.HasSynced) {
 			return
 		}
 		controllers.RunWorkers(ctx, "scheduler", s.queue, c.Options.Workers, s.reconcile)
@@ -191,6 +215,7 @@ func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		LastScheduledTime:    b.status.LastScheduledTime,
 		ObservedAffinityName: b.status.SchedulerObservedAffinityName,
 		Clusters:             clusters,
+		Estimators:           s.estimators(),
 	})
 	if err != nil {
 		metrics.SchedulingDuration.WithLabelValues("unschedulable").Observe(time.Since(start).Seconds())
@@ -198,6 +223,15 @@ func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 	metrics.SchedulingDuration.WithLabelValues("scheduled").Observe(time.Since(start).Seconds())
 	return 0, s.succeeded(ctx, b, res)
+}
+
+// estimators are those of this scheduling round: nil (the core's default, the general
+// estimator) unless the karmada-scheduler-estimator addon is on.
+func (s *controller) estimators() []estimator.Estimator {
+	if s.addons.Enabled(addons.SchedulerEstimator) {
+		return s.withAccurate
+	}
+	return nil
 }
 
 func placementJSON(p *policyv1alpha1.Placement) string {
