@@ -22,11 +22,14 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
+	"reflect"
+
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	"k8s.io/kubernetes/pkg/printers"
 	printersinternal "k8s.io/kubernetes/pkg/printers/internalversion"
 
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
+	searchv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/search/v1alpha1"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/membercluster"
 )
@@ -351,20 +354,29 @@ func (c *Cache) page(rq *request, cluster *clusterv1alpha1.Cluster, q url.Values
 	if s := q.Get("fieldSelector"); s != "" {
 		fieldSel, _ = fields.ParseSelector(s)
 	}
-	var objs []interface{}
+	// Keys are "namespace/name" (or "name"): sorting them gives the page order without
+	// touching the objects, and only the page's objects are read.
+	indexer := e.informer.GetIndexer()
+	var keys []string
 	if ns := rq.info.Namespace; ns != "" {
-		objs, _ = e.informer.GetIndexer().ByIndex(cache.NamespaceIndex, ns)
+		keys, _ = indexer.IndexKeys(cache.NamespaceIndex, ns)
 	} else {
-		objs = e.informer.GetIndexer().List()
+		keys = indexer.ListKeys()
 	}
-	type keyed struct {
-		key string
-		obj runtime.Object
+	sort.Strings(keys)
+	i := 0
+	if after != "" {
+		i = sort.SearchStrings(keys, after)
+		if i < len(keys) && keys[i] == after {
+			i++
+		}
 	}
-	var items []keyed
-	for _, o := range objs {
+	var items []runtime.Object
+	next := ""
+	for ; i < len(keys); i++ {
+		o, exists, _ := indexer.GetByKey(keys[i])
 		obj, ok := o.(runtime.Object)
-		if !ok {
+		if !exists || !ok {
 			continue
 		}
 		m, err := meta.Accessor(obj)
@@ -377,33 +389,33 @@ func (c *Cache) page(rq *request, cluster *clusterv1alpha1.Cluster, q url.Values
 		if !fieldSel.Empty() && !fieldSel.Matches(fields.Set{"metadata.name": m.GetName(), "metadata.namespace": m.GetNamespace()}) {
 			continue
 		}
-		key := m.GetName()
-		if m.GetNamespace() != "" {
-			key = m.GetNamespace() + "/" + key
+		if limit > 0 && int64(len(items)) == limit {
+			next = keys[i-1]
+			break
 		}
-		if after != "" && key <= after {
-			continue
-		}
-		items = append(items, keyed{key, obj})
+		items = append(items, obj)
 	}
-	sort.Slice(items, func(i, j int) bool { return items[i].key < items[j].key })
-	next := ""
-	if limit > 0 && int64(len(items)) > limit {
-		items = items[:limit]
-		next = items[len(items)-1].key
+	if next != "" {
+		// next is the key of the last object returned, found by scanning back.
+		last, _ := meta.Accessor(items[len(items)-1])
+		next = last.GetName()
+		if last.GetNamespace() != "" {
+			next = last.GetNamespace() + "/" + next
+		}
 	}
 
 	gvk, err := c.kindOf(rq.gvr)
 	if err != nil {
 		return nil, "", false
 	}
-	l := &memberList{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind + "List"}
+	out := &objectWriter{cluster: cluster.Name, gvk: gvk}
+	l := &memberList{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind + "List", prepared: true}
 	l.Metadata.ResourceVersion = e.informer.LastSyncResourceVersion()
 	if strings.Contains(rq.r.Header.Get("Accept"), "as=Table") {
 		l.Kind, l.APIVersion = "Table", metav1.SchemeGroupVersion.String()
-		includeObject := q.Get("includeObject")
-		for i, it := range items {
-			cols, row, err := c.tableRow(it.obj, gvk, includeObject, i == 0)
+		includeObject := rq.query.Get("includeObject")
+		for i, obj := range items {
+			cols, row, err := c.tableRow(out, obj, includeObject, i == 0)
 			if err != nil {
 				return nil, "", false
 			}
@@ -421,17 +433,56 @@ func (c *Cache) page(rq *request, cluster *clusterv1alpha1.Cluster, q url.Values
 		}
 		return l, next, true
 	}
-	for _, it := range items {
-		raw, err := typedJSON(it.obj, gvk)
+	l.Items = make([]json.RawMessage, 0, len(items))
+	for _, obj := range items {
+		raw, err := out.object(obj)
 		if err != nil {
 			return nil, "", false
 		}
 		l.Items = append(l.Items, raw)
 	}
-	if l.Items == nil {
-		l.Items = []json.RawMessage{}
-	}
 	return l, next, true
+}
+
+// objectWriter encodes cached objects as the view returns them: with apiVersion and
+// kind, the cluster annotation and a view resourceVersion, without touching the shared
+// cached object (a shallow copy gets the new metadata maps).
+type objectWriter struct {
+	cluster string
+	gvk     schema.GroupVersionKind
+}
+
+// viewMeta returns a copy of obj's metadata fields the view changes.
+func (w *objectWriter) viewMeta(m metav1.Object) (map[string]string, string) {
+	ann := make(map[string]string, len(m.GetAnnotations())+1)
+	for k, v := range m.GetAnnotations() {
+		ann[k] = v
+	}
+	ann[searchv1alpha1.CachedFromClusterAnnotation] = w.cluster
+	rv := ""
+	if m.GetResourceVersion() != "" {
+		rv = EncodeResourceVersion(map[string]string{w.cluster: m.GetResourceVersion()})
+	}
+	return ann, rv
+}
+
+// object encodes the whole object.
+func (w *objectWriter) object(obj runtime.Object) (json.RawMessage, error) {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("unexpected cached object %T", obj)
+	}
+	cp := reflect.New(v.Elem().Type())
+	cp.Elem().Set(v.Elem())
+	copied := cp.Interface().(runtime.Object)
+	m, err := meta.Accessor(copied)
+	if err != nil {
+		return nil, err
+	}
+	ann, rv := w.viewMeta(m)
+	m.SetAnnotations(ann)
+	m.SetResourceVersion(rv)
+	return typedJSON(copied, w.gvk)
 }
 
 func (c *Cache) kindOf(gvr schema.GroupVersionResource) (schema.GroupVersionKind, error) {
@@ -455,10 +506,17 @@ func typedJSON(obj runtime.Object, gvk schema.GroupVersionKind) (json.RawMessage
 	return append([]byte(head), raw[1:]...), nil
 }
 
-// tableRow prints one object with kube's own printers, as the member's apiserver would.
-func (c *Cache) tableRow(obj runtime.Object, gvk schema.GroupVersionKind, includeObject string, withColumns bool) ([]json.RawMessage, json.RawMessage, error) {
-	internal, err := legacyscheme.Scheme.ConvertToVersion(obj, schema.GroupVersion{Group: gvk.Group, Version: runtime.APIVersionInternal})
+// tableRow prints one object with kube's own printers, as the member's apiserver would,
+// with the view's CLUSTER and ADOPTION cells already in place.
+func (c *Cache) tableRow(w *objectWriter, obj runtime.Object, includeObject string, withColumns bool) ([]json.RawMessage, json.RawMessage, error) {
+	gvk := w.gvk
+	internal, err := legacyscheme.Scheme.New(schema.GroupVersionKind{Group: gvk.Group, Version: runtime.APIVersionInternal, Kind: gvk.Kind})
 	if err != nil {
+		return nil, nil, err
+	}
+	// Convert reads obj without copying it first (ConvertToVersion would deep-copy every
+	// object of every page); the internal object is only printed.
+	if err := legacyscheme.Scheme.Convert(obj, internal, nil); err != nil {
 		return nil, nil, err
 	}
 	t, err := c.printer.GenerateTable(internal, printers.GenerateOptions{Wide: true})
@@ -475,31 +533,43 @@ func (c *Cache) tableRow(obj runtime.Object, gvk schema.GroupVersionKind, includ
 			cols = append(cols, raw)
 		}
 	}
-	row := tableRow{Cells: make([]json.RawMessage, len(t.Rows[0].Cells))}
-	for i, cell := range t.Rows[0].Cells {
-		row.Cells[i], _ = json.Marshal(cell)
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, nil, err
 	}
-	if len(t.Rows[0].Conditions) > 0 {
-		row.Conditions, _ = json.Marshal(t.Rows[0].Conditions)
+	printed := t.Rows[0].Cells
+	cells := make([]interface{}, 0, len(printed)+2)
+	if len(printed) > 0 {
+		cells = append(cells, printed[0])
 	}
+	cells = append(cells, w.cluster)
+	if len(printed) > 1 {
+		cells = append(cells, printed[1:]...)
+	}
+	if m.GetLabels()[managedLabel] == "true" {
+		cells = append(cells, "Y")
+	} else {
+		cells = append(cells, "N")
+	}
+	row := struct {
+		Cells      []interface{}              `json:"cells"`
+		Conditions []metav1.TableRowCondition `json:"conditions,omitempty"`
+		Object     json.RawMessage            `json:"object,omitempty"`
+	}{Cells: cells, Conditions: t.Rows[0].Conditions}
 	switch includeObject {
+	case "None":
 	case "Object":
-		row.Object, err = typedJSON(obj, gvk)
+		row.Object, err = w.object(obj)
 	default:
-		// Metadata (the default) and None: ADOPTION needs the labels; the view drops
-		// the object afterwards for None.
-		m, _ := meta.Accessor(obj)
+		ann, rv := w.viewMeta(m)
 		pom := metav1.PartialObjectMetadata{
 			TypeMeta: metav1.TypeMeta{APIVersion: "meta.k8s.io/v1", Kind: "PartialObjectMetadata"},
-		}
-		if om, ok := m.(*metav1.ObjectMeta); ok {
-			pom.ObjectMeta = *om
-		} else {
-			pom.ObjectMeta = metav1.ObjectMeta{
-				Name: m.GetName(), Namespace: m.GetNamespace(), UID: m.GetUID(), ResourceVersion: m.GetResourceVersion(),
-				Generation: m.GetGeneration(), CreationTimestamp: m.GetCreationTimestamp(), DeletionTimestamp: m.GetDeletionTimestamp(),
-				Labels: m.GetLabels(), Annotations: m.GetAnnotations(), OwnerReferences: m.GetOwnerReferences(), Finalizers: m.GetFinalizers(),
-			}
+			ObjectMeta: metav1.ObjectMeta{
+				Name: m.GetName(), GenerateName: m.GetGenerateName(), Namespace: m.GetNamespace(), UID: m.GetUID(),
+				ResourceVersion: rv, Generation: m.GetGeneration(), CreationTimestamp: m.GetCreationTimestamp(),
+				DeletionTimestamp: m.GetDeletionTimestamp(), DeletionGracePeriodSeconds: m.GetDeletionGracePeriodSeconds(),
+				Labels: m.GetLabels(), Annotations: ann, OwnerReferences: m.GetOwnerReferences(), Finalizers: m.GetFinalizers(),
+			},
 		}
 		row.Object, err = json.Marshal(pom)
 	}

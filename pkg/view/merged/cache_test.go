@@ -33,7 +33,7 @@ func TestCacheTableRow(t *testing.T) {
 		Spec:       appsv1.DeploymentSpec{Replicas: ptr.To[int32](2)},
 		Status:     appsv1.DeploymentStatus{ReadyReplicas: 1, UpdatedReplicas: 2, AvailableReplicas: 1},
 	}
-	cols, row, err := c.tableRow(d, appsv1.SchemeGroupVersion.WithKind("Deployment"), "", true)
+	cols, row, err := c.tableRow(&objectWriter{cluster: "member1", gvk: appsv1.SchemeGroupVersion.WithKind("Deployment")}, d, "", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,20 +46,25 @@ func TestCacheTableRow(t *testing.T) {
 	if len(names) < 5 || names[0] != "Name" || names[1] != "Ready" || names[2] != "Up-to-date" || names[3] != "Available" || names[4] != "Age" {
 		t.Fatalf("columns %v", names)
 	}
-	out, err := transformRow(row, "member1", nil, true)
-	if err != nil {
-		t.Fatal(err)
+	var r struct {
+		Cells  []interface{} `json:"cells"`
+		Object struct {
+			Metadata metav1.ObjectMeta `json:"metadata"`
+		} `json:"object"`
 	}
-	var r metav1.TableRow
-	if err := json.Unmarshal(out, &r); err != nil {
+	if err := json.Unmarshal(row, &r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Cells[0] != "nginx" || r.Cells[1] != "member1" || r.Cells[2] != "1/2" || r.Cells[len(r.Cells)-1] != "Y" {
 		t.Fatalf("cells %v", r.Cells)
 	}
+	if r.Object.Metadata.Annotations["resource.karmada.io/cached-from-cluster"] != "member1" || d.Annotations != nil {
+		t.Fatalf("the row's metadata must carry the cluster, the cached object must stay untouched: %+v, %v", r.Object.Metadata, d.Annotations)
+	}
 
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "default"}, Status: corev1.PodStatus{Phase: corev1.PodRunning}}
-	_, prow, err := c.tableRow(pod, corev1.SchemeGroupVersion.WithKind("Pod"), "Object", false)
+	pod.ResourceVersion = "42"
+	_, prow, err := c.tableRow(&objectWriter{cluster: "member2", gvk: corev1.SchemeGroupVersion.WithKind("Pod")}, pod, "Object", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +75,10 @@ func TestCacheTableRow(t *testing.T) {
 		} `json:"object"`
 	}
 	_ = json.Unmarshal(prow, &pr)
-	if pr.Cells[2] != "Running" || pr.Object.Kind != "Pod" {
+	if pr.Cells[3] != "Running" || pr.Object.Kind != "Pod" || pr.Cells[len(pr.Cells)-1] != "N" {
 		t.Fatalf("pod row %s", prow)
+	}
+	if pod.ResourceVersion != "42" || pod.Annotations != nil {
+		t.Fatal("encoding the object for the view changed the cached pod")
 	}
 }

@@ -24,6 +24,10 @@ type memberList struct {
 	Items             []json.RawMessage `json:"items"`
 	ColumnDefinitions []json.RawMessage `json:"columnDefinitions"`
 	Rows              []json.RawMessage `json:"rows"`
+
+	// prepared lists come from the view's cache with every object already in the
+	// view's shape.
+	prepared bool
 }
 
 // merged is the list being assembled from the members.
@@ -58,6 +62,10 @@ func (m *merged) add(rq *request, cluster string, l *memberList, keepObject bool
 		if len(m.columns) == 0 && len(l.ColumnDefinitions) > 0 {
 			m.columns = tableColumns(l.ColumnDefinitions, rq.gvr.Resource)
 		}
+		if l.prepared {
+			m.items = append(m.items, l.Rows...)
+			return nil
+		}
 		for _, row := range l.Rows {
 			out, err := transformRow(row, cluster, rv, keepObject)
 			if err != nil {
@@ -65,6 +73,10 @@ func (m *merged) add(rq *request, cluster string, l *memberList, keepObject bool
 			}
 			m.items = append(m.items, out)
 		}
+		return nil
+	}
+	if l.prepared {
+		m.items = append(m.items, l.Items...)
 		return nil
 	}
 	for _, item := range l.Items {
