@@ -56,7 +56,10 @@ The control plane is up with ${#NAMES[@]} Ready member clusters. Next:
   export KUBECONFIG=$KUBECONFIG_FILE
   export PATH=$BIN:\$PATH          # kubectl karmada ... works as a kubectl plugin
   kubectl get clusters -o wide
-  kubectl apply -f artifacts/guide/propagationpolicy-example-policy.yaml
+  kubectl create deployment nginx --image nginx
+  sed s/v8o-karmada-member1/member1/ artifacts/guide/propagationpolicy-example-policy.yaml | kubectl apply -f -
+  kubectl --context karmada get deployment      # the merged view: NAME CLUSTER READY ... ADOPTION
+  kubectl --context karmada get pods -A -o wide
   kubectl --kubeconfig $MEMBERS_DIR/member1/kubeconfig get nodes
 
 Stop everything with: hack/local-down.sh

@@ -64,6 +64,27 @@ func TestQuickStart(t *testing.T) {
 		t.Errorf("the quick start does not say what to do next:\n%s", text)
 	}
 
+	// The admin kubeconfig's karmada context is the merged view of the three members.
+	view := exec.Command("kubectl", "--kubeconfig", filepath.Join(dir, "data", "karmada-apiserver.config"), "--context", "karmada", "get", "namespace", "kube-system")
+	vout, err := view.CombinedOutput()
+	if err == nil || !strings.Contains(string(vout), "exists in clusters member1, member2, member3") {
+		t.Errorf("kube-system exists in every member; getting it by name through the view should fail naming them (err %v):\n%s", err, vout)
+	}
+	view = exec.Command("kubectl", "--kubeconfig", filepath.Join(dir, "data", "karmada-apiserver.config"), "--context", "karmada", "get", "namespaces")
+	vout, err = view.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl --context karmada get namespaces: %v\n%s", err, vout)
+	}
+	rows := map[string]bool{}
+	for _, line := range strings.Split(string(vout), "\n")[1:] {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "kube-system" {
+			rows[f[1]] = true
+		}
+	}
+	if len(rows) != 3 || !rows["member1"] || !rows["member2"] || !rows["member3"] {
+		t.Errorf("the merged view should list kube-system once per member with its CLUSTER:\n%s", vout)
+	}
+
 	// Running it again keeps what runs and still succeeds.
 	again := exec.Command(filepath.Join(root, "hack", "local-up.sh"))
 	again.Env = env
