@@ -14,10 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/cli-runtime/pkg/resource"
-	"k8s.io/client-go/rest"
 	kubectlapply "k8s.io/kubectl/pkg/cmd/apply"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
@@ -101,7 +99,7 @@ func NewCmdApply(f *util.Factory, parent string) *cobra.Command {
 	fs.StringVarP(&o.Namespace, "namespace", "n", "", "If present, the namespace scope for this CLI request (the namespace of objects that do not name one).")
 	fs.BoolVar(&o.AllClusters, "all-clusters", false, "If present, propagate every applied object to all member clusters (and clusters that join later).")
 	fs.StringSliceVarP(&o.Clusters, "cluster", "C", nil, "Comma-separated member clusters to propagate every applied object to (e.g. -C member1,member2).")
-	_ = cmd.RegisterFlagCompletionFunc("cluster", completeClusterList(f))
+	_ = cmd.RegisterFlagCompletionFunc("cluster", util.CompleteClusterList(f))
 	return cmd
 }
 
@@ -123,29 +121,13 @@ func (o *Options) Propagate() bool { return o.AllClusters || len(o.Clusters) > 0
 
 // Complete builds kubectl's apply options against the control plane.
 func (o *Options) Complete(f *util.Factory, cmd *cobra.Command, parent string, args []string) error {
-	o.factory = KubectlFactory(f, &o.Namespace)
+	o.factory = f.KubectlFactory(&o.Namespace, nil, nil)
 	a, err := o.applyFlags.ToOptions(o.factory, cmd, parent, args)
 	if err != nil {
 		return err
 	}
 	o.apply = a
 	return nil
-}
-
-// KubectlFactory is a kubectl factory for the control plane named by the global flags
-// (--kubeconfig, --karmada-context) and namespace.
-func KubectlFactory(f *util.Factory, namespace *string) cmdutil.Factory {
-	cf := genericclioptions.NewConfigFlags(true)
-	cf.KubeConfig = &f.KubeConfig
-	cf.Context = &f.KarmadaContext
-	cf.Namespace = namespace
-	cf.WrapConfigFn = func(c *rest.Config) *rest.Config {
-		if f.UserAgent != "" {
-			c.UserAgent = f.UserAgent
-		}
-		return c
-	}
-	return cmdutil.NewFactory(cf)
 }
 
 // Run applies the objects, each followed by its policy when propagating.
@@ -194,25 +176,7 @@ func (o *Options) checkClusters(ctx context.Context, f *util.Factory) error {
 		}
 		return nil
 	}
-	return CheckClustersExist(o.Clusters, registered)
-}
-
-// CheckClustersExist fails for every wanted cluster that is not registered.
-func CheckClustersExist(wanted, registered []string) error {
-	var missing []string
-	for _, c := range wanted {
-		if !slices.Contains(registered, c) {
-			missing = append(missing, c)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	known := "none is registered yet; join one with `kubectl karmada join`"
-	if len(registered) > 0 {
-		known = "registered clusters: " + strings.Join(registered, ", ")
-	}
-	return fmt.Errorf("cluster(s) %s not found (%s)", strings.Join(missing, ", "), known)
+	return util.CheckClustersExist(o.Clusters, registered)
 }
 
 // Settings are the policy settings the flags ask for.
@@ -293,20 +257,4 @@ func describe(info *resource.Info) string {
 		return fmt.Sprintf("%s %s/%s", kind, info.Namespace, info.Name)
 	}
 	return kind + " " + info.Name
-}
-
-// completeClusterList completes the comma-separated --cluster list with registered clusters.
-func completeClusterList(f *util.Factory) cobra.CompletionFunc {
-	names := util.CompleteClusterNames(f)
-	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		prefix, last := "", toComplete
-		if i := strings.LastIndex(toComplete, ","); i >= 0 {
-			prefix, last = toComplete[:i+1], toComplete[i+1:]
-		}
-		got, dir := names(cmd, nil, last)
-		for i := range got {
-			got[i] = prefix + got[i]
-		}
-		return got, dir
-	}
 }

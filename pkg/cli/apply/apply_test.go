@@ -164,7 +164,7 @@ current-context: cp
 	o := &Options{
 		Clusters: []string{"member1"},
 		apply:    &kubectlapply.ApplyOptions{Mapper: mapper},
-		factory:  KubectlFactory(&util.Factory{KubeConfig: kubeconfig}, &ns),
+		factory:  (&util.Factory{KubeConfig: kubeconfig}).KubectlFactory(&ns, nil, nil),
 		errOut:   &errOut,
 	}
 	infos := []*resource.Info{
@@ -204,14 +204,14 @@ current-context: cp
 }
 
 func TestCheckClustersExist(t *testing.T) {
-	if err := CheckClustersExist([]string{"member1"}, []string{"member1", "member2"}); err != nil {
+	if err := util.CheckClustersExist([]string{"member1"}, []string{"member1", "member2"}); err != nil {
 		t.Error(err)
 	}
-	err := CheckClustersExist([]string{"member1", "member3"}, []string{"member1", "member2"})
+	err := util.CheckClustersExist([]string{"member1", "member3"}, []string{"member1", "member2"})
 	if err == nil || err.Error() != "cluster(s) member3 not found (registered clusters: member1, member2)" {
 		t.Errorf("error %v", err)
 	}
-	err = CheckClustersExist([]string{"member1"}, nil)
+	err = util.CheckClustersExist([]string{"member1"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "none is registered yet") {
 		t.Errorf("error %v", err)
 	}

@@ -217,22 +217,13 @@ func CheckClusters(ctx context.Context, client karmadaclientset.Interface, wante
 	if err != nil {
 		return fmt.Errorf("cannot list the member clusters of the control plane to check %s: %w", strings.Join(wanted, ", "), err)
 	}
-	var registered, missing []string
+	var registered []string
 	for _, c := range list.Items {
 		registered = append(registered, c.Name)
 	}
 	slices.Sort(registered)
-	for _, w := range wanted {
-		if !slices.Contains(registered, w) {
-			missing = append(missing, w)
-		}
-	}
-	if len(missing) > 0 {
-		known := "none is registered yet; join one with `kubectl karmada join`"
-		if len(registered) > 0 {
-			known = "registered clusters: " + strings.Join(registered, ", ")
-		}
-		return fmt.Errorf("cluster(s) %s not found (%s)", strings.Join(missing, ", "), known)
+	if err := CheckClustersExist(wanted, registered); err != nil {
+		return err
 	}
 	if errOut != nil {
 		for i := range list.Items {
@@ -246,6 +237,25 @@ func CheckClusters(ctx context.Context, client karmadaclientset.Interface, wante
 		}
 	}
 	return nil
+}
+
+// CheckClustersExist fails for every wanted cluster that is not registered, naming the
+// registered ones (registered sorted).
+func CheckClustersExist(wanted, registered []string) error {
+	var missing []string
+	for _, c := range wanted {
+		if !slices.Contains(registered, c) {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	known := "none is registered yet; join one with `kubectl karmada join`"
+	if len(registered) > 0 {
+		known = "registered clusters: " + strings.Join(registered, ", ")
+	}
+	return fmt.Errorf("cluster(s) %s not found (%s)", strings.Join(missing, ", "), known)
 }
 
 // ValidateClusterNames checks the syntax of cluster names given with -C.
