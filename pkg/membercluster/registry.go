@@ -90,7 +90,7 @@ func (r *Registry) Get(c *clusterv1alpha1.Cluster) (*Member, error) {
 		Config:           cfg,
 		Client:           client,
 		Dynamic:          dyn,
-		Informers:        informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(stripManagedFields)),
+		Informers:        informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(StripManagedFields)),
 		DynamicInformers: dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0),
 		fingerprint:      fp,
 		ctx:              ctx,
@@ -124,9 +124,9 @@ func fingerprint(c *clusterv1alpha1.Cluster, cfg *rest.Config) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// stripManagedFields keeps member objects in the cache without managedFields, which
+// StripManagedFields keeps member objects in the cache without managedFields, which
 // are often the larger half of an object and are never read by the control plane.
-func stripManagedFields(obj interface{}) (interface{}, error) {
+func StripManagedFields(obj interface{}) (interface{}, error) {
 	if a, ok := obj.(interface {
 		SetManagedFields([]metav1.ManagedFieldsEntry)
 	}); ok {

@@ -10,26 +10,18 @@ import (
 	resourcehelper "k8s.io/component-helpers/resource"
 
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
+	"github.com/karmada-one/karmada-one/pkg/scheduler/estimator"
 )
 
 // nodeSummary counts nodes and Ready nodes.
 func nodeSummary(nodes []*corev1.Node) *clusterv1alpha1.NodeSummary {
 	s := &clusterv1alpha1.NodeSummary{TotalNum: int32(len(nodes))}
 	for _, n := range nodes {
-		if nodeReady(n) {
+		if estimator.NodeReady(n) {
 			s.ReadyNum++
 		}
 	}
 	return s
-}
-
-func nodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // podRequests is what a pod asks of a node, as the scheduler counts it (init

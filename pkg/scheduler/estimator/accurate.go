@@ -266,7 +266,7 @@ func newSnapshot(nodes []*corev1.Node, pods []*corev1.Pod) *snapshot {
 	s := &snapshot{nodes: make([]nodeRoom, 0, len(nodes))}
 	index := make(map[string]int, len(nodes))
 	for _, n := range nodes {
-		if !nodeReady(n) {
+		if !NodeReady(n) {
 			continue
 		}
 		room := nodeRoom{node: n, free: make(map[corev1.ResourceName]int64, len(n.Status.Allocatable))}
@@ -301,7 +301,9 @@ func newSnapshot(nodes []*corev1.Node, pods []*corev1.Pod) *snapshot {
 	return s
 }
 
-func nodeReady(n *corev1.Node) bool {
+// NodeReady reports whether the node's Ready condition is True (cluster status counts
+// such nodes too).
+func NodeReady(n *corev1.Node) bool {
 	for _, c := range n.Status.Conditions {
 		if c.Type == corev1.NodeReady {
 			return c.Status == corev1.ConditionTrue

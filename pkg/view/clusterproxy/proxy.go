@@ -49,13 +49,7 @@ func Handler(c *clusterv1alpha1.Cluster, secrets membercluster.SecretGetter, sub
 	if cfg.Proxy == nil {
 		base.Proxy = http.ProxyFromEnvironment
 	}
-	impersonate := transport.ImpersonationConfig{UserName: requester.GetName()}
-	for _, g := range requester.GetGroups() {
-		if g != user.AllAuthenticated && g != user.AllUnauthenticated {
-			impersonate.Groups = append(impersonate.Groups, g)
-		}
-	}
-	rt := transport.NewImpersonatingRoundTripper(impersonate, transport.NewBearerAuthRoundTripper(cfg.BearerToken, base))
+	rt := Impersonating(transport.NewBearerAuthRoundTripper(cfg.BearerToken, base), requester)
 
 	h := proxy.NewUpgradeAwareHandler(location, rt, false, false, errorResponder{responder})
 	// Upgrades (exec, attach, port-forward) dial with the same TLS and credentials;
@@ -64,6 +58,18 @@ func Handler(c *clusterv1alpha1.Cluster, secrets membercluster.SecretGetter, sub
 	h.UseRequestLocation = false
 	h.UseLocationHost = true
 	return stripCallerCredentials(h), nil
+}
+
+// Impersonating wraps rt so requests run as u: its name and groups, except the groups
+// every authenticated (or unauthenticated) user has, which the member adds itself.
+func Impersonating(rt http.RoundTripper, u user.Info) http.RoundTripper {
+	cfg := transport.ImpersonationConfig{UserName: u.GetName()}
+	for _, g := range u.GetGroups() {
+		if g != user.AllAuthenticated && g != user.AllUnauthenticated {
+			cfg.Groups = append(cfg.Groups, g)
+		}
+	}
+	return transport.NewImpersonatingRoundTripper(cfg, rt)
 }
 
 // stripCallerCredentials removes what the caller used to authenticate to the control

@@ -275,7 +275,7 @@ func (c *Cache) entry(cluster *clusterv1alpha1.Cluster, gvr schema.GroupVersionR
 				case <-ctx.Done():
 				}
 			}()
-			factory := informers.NewSharedInformerFactoryWithOptions(m.Client, 0, informers.WithTransform(stripManagedFields))
+			factory := informers.NewSharedInformerFactoryWithOptions(m.Client, 0, informers.WithTransform(membercluster.StripManagedFields))
 			inf, err := factory.ForResource(gvr)
 			if err != nil {
 				cancel()
@@ -289,13 +289,6 @@ func (c *Cache) entry(cluster *clusterv1alpha1.Cluster, gvr schema.GroupVersionR
 	}
 	e.lastUsed = time.Now()
 	return e, e.informer.HasSynced()
-}
-
-func stripManagedFields(obj interface{}) (interface{}, error) {
-	if a, err := meta.Accessor(obj); err == nil {
-		a.SetManagedFields(nil)
-	}
-	return obj, nil
 }
 
 // allowed asks the member whether the caller may list the resource in the namespace.
@@ -371,8 +364,9 @@ func (c *Cache) page(rq *request, cluster *clusterv1alpha1.Cluster, q url.Values
 			i++
 		}
 	}
+	// next is the key of the page's last object when another matching object follows.
 	var items []runtime.Object
-	next := ""
+	next, lastKey := "", ""
 	for ; i < len(keys); i++ {
 		o, exists, _ := indexer.GetByKey(keys[i])
 		obj, ok := o.(runtime.Object)
@@ -390,18 +384,11 @@ func (c *Cache) page(rq *request, cluster *clusterv1alpha1.Cluster, q url.Values
 			continue
 		}
 		if limit > 0 && int64(len(items)) == limit {
-			next = keys[i-1]
+			next = lastKey
 			break
 		}
 		items = append(items, obj)
-	}
-	if next != "" {
-		// next is the key of the last object returned, found by scanning back.
-		last, _ := meta.Accessor(items[len(items)-1])
-		next = last.GetName()
-		if last.GetNamespace() != "" {
-			next = last.GetNamespace() + "/" + next
-		}
+		lastKey = keys[i]
 	}
 
 	gvk, err := c.kindOf(rq.gvr)

@@ -10,6 +10,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
+	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/metrics"
 )
 
@@ -292,32 +293,14 @@ func (v *View) list(rq *request) {
 
 // fanOutList lists every target at once, from the cache where it is warm.
 func (v *View) fanOutList(rq *request, q url.Values, rvs map[string]string, accept string) []memberResponse {
-	out := make([]memberResponse, len(rq.targets))
-	var pending []int
-	for i, c := range rq.targets {
+	return inParallel(rq, func(c *clusterv1alpha1.Cluster) memberResponse {
 		if l, _, ok := v.cache.page(rq, c, q, "", 0); ok {
-			out[i] = memberResponse{cluster: c.Name, status: http.StatusOK, list: l}
 			metrics.ViewReads.WithLabelValues("cache").Inc()
-			continue
+			return memberResponse{cluster: c.Name, status: http.StatusOK, list: l}
 		}
 		metrics.ViewReads.WithLabelValues("member").Inc()
-		pending = append(pending, i)
-	}
-	if len(pending) == 0 {
-		return out
-	}
-	done := make(chan struct{}, len(pending))
-	for _, i := range pending {
-		go func() {
-			c := rq.targets[i]
-			out[i] = v.fetch(rq.r.Context(), c, rq.user, rq.path, memberQuery(q, rvs, c.Name), accept)
-			done <- struct{}{}
-		}()
-	}
-	for range pending {
-		<-done
-	}
-	return out
+		return v.fetch(rq.r.Context(), c, rq.user, rq.path, memberQuery(q, rvs, c.Name), accept)
+	})
 }
 
 func cloneValues(q url.Values) url.Values {

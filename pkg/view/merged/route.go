@@ -33,7 +33,10 @@ type found struct {
 
 // locate asks every target for the object at p as the caller.
 func (v *View) locate(rq *request, p string, q url.Values, accept string) (hits []found, forbidden error) {
-	for i, m := range v.fanOut(rq, p, func(string) url.Values { return q }, accept) {
+	answers := inParallel(rq, func(c *clusterv1alpha1.Cluster) memberResponse {
+		return v.fetch(rq.r.Context(), c, rq.user, p, q, accept)
+	})
+	for i, m := range answers {
 		switch {
 		case m.err != nil:
 			rq.warn = append(rq.warn, fmt.Sprintf("cluster %s is unreachable (%v); it was not searched", m.cluster, m.err))
@@ -102,10 +105,10 @@ func (v *View) get(rq *request) {
 		q = cloneValues(q)
 		q.Set("includeObject", "Metadata")
 	}
-	if rvs, ok := DecodeResourceVersion(q.Get("resourceVersion")); ok {
+	// A view resourceVersion names no version of one member: read the latest.
+	if _, ok := DecodeResourceVersion(q.Get("resourceVersion")); ok {
 		q = cloneValues(q)
 		q.Del("resourceVersion")
-		_ = rvs
 	}
 	hits, forbidden := v.locate(rq, rq.path, q, memberAccept(rq.r.Header.Get("Accept")))
 	switch {

@@ -37,7 +37,6 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/transport"
 	"k8s.io/klog/v2"
 
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
@@ -279,17 +278,6 @@ func (v *View) upstream(c *clusterv1alpha1.Cluster) (*endpoint, error) {
 	return e, nil
 }
 
-// impersonating wraps rt so the request runs as u.
-func impersonating(rt http.RoundTripper, u user.Info) http.RoundTripper {
-	cfg := transport.ImpersonationConfig{UserName: u.GetName()}
-	for _, g := range u.GetGroups() {
-		if g != user.AllAuthenticated && g != user.AllUnauthenticated {
-			cfg.Groups = append(cfg.Groups, g)
-		}
-	}
-	return transport.NewImpersonatingRoundTripper(cfg, rt)
-}
-
 // memberResponse is one member's answer to a read.
 type memberResponse struct {
 	cluster string
@@ -323,7 +311,7 @@ func (v *View) open(ctx context.Context, c *clusterv1alpha1.Cluster, u user.Info
 	}
 	timedOut := false
 	timer := time.AfterFunc(v.memberTimeout, func() { timedOut = true; cancel() })
-	resp, err := impersonating(e.rt, u).RoundTrip(req)
+	resp, err := clusterproxy.Impersonating(e.rt, u).RoundTrip(req)
 	if !timer.Stop() && timedOut {
 		if err == nil {
 			resp.Body.Close()
@@ -353,15 +341,15 @@ func (v *View) fetch(ctx context.Context, c *clusterv1alpha1.Cluster, u user.Inf
 	return memberResponse{cluster: c.Name, status: resp.StatusCode, body: body}
 }
 
-// fanOut runs fetch on every target at once; answers come back in target order.
-func (v *View) fanOut(rq *request, p string, q func(c string) url.Values, accept string) []memberResponse {
+// inParallel runs read for every target at once; answers come back in target order.
+func inParallel(rq *request, read func(c *clusterv1alpha1.Cluster) memberResponse) []memberResponse {
 	out := make([]memberResponse, len(rq.targets))
 	var wg sync.WaitGroup
 	for i, c := range rq.targets {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = v.fetch(rq.r.Context(), c, rq.user, p, q(c.Name), accept)
+			out[i] = read(c)
 		}()
 	}
 	wg.Wait()
@@ -427,13 +415,18 @@ func viewResourceVersion(rq *request) (map[string]string, error) {
 	return nil, apierrors.NewBadRequest(fmt.Sprintf("resourceVersion %q was not issued by this view; use a resourceVersion from a view response, \"0\", or none", rv))
 }
 
+// addWarnings puts the view's warnings in the response headers; kubectl prints them as
+// "Warning: ...".
+func addWarnings(rq *request) {
+	for _, w := range rq.warn {
+		rq.w.Header().Add("Warning", "299 - "+strconv.Quote(w))
+	}
+}
+
 // writeJSON writes a 200 response with the view's warnings.
 func writeJSON(rq *request, body []byte) {
-	h := rq.w.Header()
-	for _, w := range rq.warn {
-		h.Add("Warning", "299 - "+strconv.Quote(w))
-	}
-	h.Set("Content-Type", "application/json")
+	addWarnings(rq)
+	rq.w.Header().Set("Content-Type", "application/json")
 	rq.w.WriteHeader(http.StatusOK)
 	_, _ = rq.w.Write(body)
 }
@@ -458,9 +451,7 @@ func writeError(w http.ResponseWriter, err error) {
 }
 
 func writeRequestError(rq *request, err error) {
-	for _, w := range rq.warn {
-		rq.w.Header().Add("Warning", "299 - "+strconv.Quote(w))
-	}
+	addWarnings(rq)
 	writeError(rq.w, err)
 }
 
@@ -475,10 +466,8 @@ func (v *View) toControlPlane(rq *request) {
 		loc.Path += "/"
 	}
 	klog.V(4).InfoS("Merged view: answered by the control plane", "path", rq.path, "user", rq.user.GetName())
-	for _, w := range rq.warn {
-		rq.w.Header().Add("Warning", "299 - "+strconv.Quote(w))
-	}
-	clusterproxy.Forward(&loc, impersonating(cp.rt, rq.user), rq.w, rq.r)
+	addWarnings(rq)
+	clusterproxy.Forward(&loc, clusterproxy.Impersonating(cp.rt, rq.user), rq.w, rq.r)
 }
 
 // toMember forwards the request unchanged to one member as the caller.

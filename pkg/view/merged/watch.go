@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -123,10 +122,8 @@ func (v *View) watch(rq *request) {
 		return
 	}
 
+	addWarnings(rq)
 	h := rq.w.Header()
-	for _, w := range rq.warn {
-		h.Add("Warning", "299 - "+strconv.Quote(w))
-	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Transfer-Encoding", "chunked")
 	rq.w.WriteHeader(http.StatusOK)
