@@ -37,6 +37,9 @@ type Options struct {
 	ClusterFailureThreshold time.Duration
 	// Workers is the number of concurrent reconciles of each propagation controller.
 	Workers int
+	// WorkSyncs is the number of Works the execution controller applies at once. Each
+	// waits on a member's API server, so it is larger than Workers.
+	WorkSyncs int
 }
 
 // Context is what every controller is started with.

@@ -166,7 +166,9 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 	if err != nil {
 		return err
 	}
-	karmadaFactory := karmadainformers.NewSharedInformerFactory(karmada, 0)
+	// No controller reads managedFields; keeping them would hold a second, larger copy
+	// of every binding's and Work's field sets in memory.
+	karmadaFactory := karmadainformers.NewSharedInformerFactoryWithOptions(karmada, 0, karmadainformers.WithTransform(controllers.StripManagedFields))
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	go func() { <-ctx.Done(); broadcaster.Shutdown() }()

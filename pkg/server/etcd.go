@@ -46,6 +46,9 @@ func startEmbeddedEtcd(ctx context.Context, dir string, unsafeNoFsync bool) (*em
 		cfg.QuotaBackendBytes = 8 * 1024 * 1024 * 1024
 		cfg.AutoCompactionMode = "periodic"
 		cfg.AutoCompactionRetention = "5m"
+		// One member, no followers to catch up: keep few applied raft entries in memory
+		// (the default 5,000 holds megabytes of recent writes).
+		cfg.SnapshotCatchUpEntries = 500
 		curl := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", clientPort)}
 		purl := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", peerPort)}
 		cfg.ListenClientUrls = []url.URL{curl}

@@ -65,6 +65,7 @@ func NewOptions() *Options {
 		Controllers: controllers.Options{
 			ClusterStatusUpdateFrequency: 10 * time.Second,
 			Workers:                      8,
+			WorkSyncs:                    32,
 			ClusterSuccessThreshold:      30 * time.Second,
 			ClusterFailureThreshold:      30 * time.Second,
 		},
@@ -82,7 +83,8 @@ func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 	fs.BoolVar(&o.DisableControllers, "disable-controllers", o.DisableControllers, "Serve the API only; run no embedded controller.")
 	fs.DurationVar(&o.Controllers.ClusterStatusUpdateFrequency, "cluster-status-update-frequency", o.Controllers.ClusterStatusUpdateFrequency, "How often each member cluster's health and status are collected.")
 	fs.DurationVar(&o.Controllers.ClusterSuccessThreshold, "cluster-success-threshold", o.Controllers.ClusterSuccessThreshold, "How long a member must stay healthy before it is reported Ready.")
-	fs.IntVar(&o.Controllers.Workers, "concurrent-workers", o.Controllers.Workers, "Concurrent reconciles of each propagation controller (detector, scheduler, binding, execution).")
+	fs.IntVar(&o.Controllers.Workers, "concurrent-workers", o.Controllers.Workers, "Concurrent reconciles of each propagation controller (detector, scheduler, binding, binding status).")
+	fs.IntVar(&o.Controllers.WorkSyncs, "concurrent-work-syncs", o.Controllers.WorkSyncs, "Works applied to member clusters at once by the execution controller; each waits on a member's API server.")
 	fs.DurationVar(&o.Controllers.ClusterFailureThreshold, "cluster-failure-threshold", o.Controllers.ClusterFailureThreshold, "How long a member must stay unhealthy before it is reported not Ready.")
 	o.ControlPlane.AddFlags(fss)
 }
@@ -110,6 +112,12 @@ type Completed struct {
 // Complete generates the PKI if needed, points kube's options at it and fills the
 // defaults derived from --data-dir. Flags the user gave always win.
 func (o *Options) Complete(ctx context.Context) (*Completed, error) {
+	if o.Controllers.Workers < 1 {
+		return nil, fmt.Errorf("--concurrent-workers=%d: must be at least 1", o.Controllers.Workers)
+	}
+	if o.Controllers.WorkSyncs < 1 {
+		return nil, fmt.Errorf("--concurrent-work-syncs=%d: must be at least 1", o.Controllers.WorkSyncs)
+	}
 	dataDir, err := filepath.Abs(o.DataDir)
 	if err != nil {
 		return nil, err

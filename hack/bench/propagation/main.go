@@ -100,6 +100,8 @@ func run() {
 	nBaseline := flag.Int("baseline", 30, "Deployments created one after another, before the workloads, in a namespace without a PropagationPolicy, to time a create call on the idle control plane; 0 skips it")
 	replicas := flag.Int("replicas", 1, "replicas of every Deployment (0 measures the control plane without pod work in the members)")
 	profile := flag.String("profile", "", "when set, save a 20 s CPU profile of the control plane taken during the last workload, and a heap profile at the end, as <profile>.cpu.pprof and <profile>.heap.pprof")
+	floor := flag.Int("floor", 0, "when > 0, measure only the storage floor instead: the control plane with --disable-controllers and no members, this many templates driven through the writes propagation needs (see floor.go) by --workers goroutines")
+	serverArgs := flag.String("server-args", "", "extra flags for the control plane, space separated (e.g. \"--watch-cache-sizes=works.work.karmada.io#100\")")
 	keep := flag.Bool("keep", false, "keep the temporary folder (logs, data) after a successful run")
 	flag.Parse()
 	if *nSerial < 0 || *nBurst < 0 || *nBaseline < 0 || *workers < 1 || *nNodes < 1 {
@@ -128,6 +130,11 @@ func run() {
 	dir, err := os.MkdirTemp("", "bench-propagation-")
 	must(err)
 	logf("working in %s", dir)
+	if *floor > 0 {
+		runFloor(binAbs, dir, *floor, *workers)
+		os.RemoveAll(dir)
+		return
+	}
 
 	var (
 		mu      sync.Mutex
@@ -197,7 +204,7 @@ func run() {
 	// 2. The control plane.
 	cpDir := filepath.Join(dir, "control-plane")
 	must(os.MkdirAll(cpDir, 0o755))
-	s, cpStart := start(binAbs, cpDir)
+	s, cpStart := start(binAbs, cpDir, strings.Fields(*serverArgs)...)
 	mu.Lock()
 	cp = s
 	mu.Unlock()
@@ -281,7 +288,8 @@ func run() {
 		// Let the status write-back finish, then profile what stays live.
 		time.Sleep(20 * time.Second)
 		e.saveProfile(ctx, "/debug/pprof/heap", map[string]string{"gc": "1"}, *profile+".heap.pprof")
-		logf("control plane VmRSS after settling: %d MiB", rssKB(s.pid())/1024)
+		logf("control plane VmRSS after settling: %d MiB (anonymous %d MiB, file-backed %d MiB)", rssKB(s.pid())/1024,
+			statusKB(s.pid(), "RssAnon:")/1024, statusKB(s.pid(), "RssFile:")/1024)
 	}
 
 	select {
@@ -1057,9 +1065,9 @@ func (s *server) stop() {
 }
 
 // start runs the control plane on a free port with its data in dir and waits for /readyz.
-func start(binary, dir string) (*server, time.Duration) {
+func start(binary, dir string, extra ...string) (*server, time.Duration) {
 	port := freePort()
-	cmd := exec.Command(binary, "--data-dir="+dir, "--secure-port="+strconv.Itoa(port), "--leader-elect=false")
+	cmd := exec.Command(binary, append([]string{"--data-dir=" + dir, "--secure-port=" + strconv.Itoa(port), "--leader-elect=false"}, extra...)...)
 	log, err := os.Create(filepath.Join(dir, "server.log"))
 	must(err)
 	cmd.Stdout, cmd.Stderr = log, log
@@ -1155,13 +1163,16 @@ func pct(ticks int64, d time.Duration) float64 {
 }
 
 // rssKB is VmRSS of pid in KiB (0 if it is gone).
-func rssKB(pid int) int {
+func rssKB(pid int) int { return statusKB(pid, "VmRSS:") }
+
+// statusKB is one "<field> <n> kB" line of /proc/<pid>/status (0 if absent).
+func statusKB(pid int, field string) int {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
+		if strings.HasPrefix(line, field) {
 			kb, _ := strconv.Atoi(strings.Fields(line)[1])
 			return kb
 		}

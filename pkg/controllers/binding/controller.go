@@ -257,12 +257,37 @@ func templateChanged(o, n *unstructured.Unstructured) bool {
 	if o.GetGeneration() != n.GetGeneration() && n.GetGeneration() != 0 {
 		return true
 	}
-	oc, nc := o.DeepCopy(), n.DeepCopy()
-	for _, x := range []*unstructured.Unstructured{oc, nc} {
-		delete(x.Object, "status")
-		x.SetResourceVersion("")
+	// Compared in place: this runs on every template event, including the status
+	// writes the controllers make themselves.
+	return !equalExcept(o.Object, n.Object, "status") ||
+		!equalExcept(nestedMap(o.Object, "metadata"), nestedMap(n.Object, "metadata"), "resourceVersion")
+}
+
+// equalExcept compares two maps, ignoring the key skip and "metadata" (compared apart).
+func equalExcept(a, b map[string]interface{}, skip string) bool {
+	for k, v := range a {
+		if k == skip || k == "metadata" && skip == "status" {
+			continue
+		}
+		w, ok := b[k]
+		if !ok || !apiequality.Semantic.DeepEqual(v, w) {
+			return false
+		}
 	}
-	return !apiequality.Semantic.DeepEqual(oc.Object, nc.Object)
+	for k := range b {
+		if k == skip || k == "metadata" && skip == "status" {
+			continue
+		}
+		if _, ok := a[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func nestedMap(obj map[string]interface{}, key string) map[string]interface{} {
+	m, _ := obj[key].(map[string]interface{})
+	return m
 }
 
 func bindingKey(ns, name string) string {
@@ -280,7 +305,7 @@ func (b *controller) enqueueBinding(obj interface{}) {
 
 func (b *controller) enqueueStatus(obj interface{}) {
 	if k := keyOf(obj); k != "" {
-		b.status.Add(k)
+		b.status.AddAfter(k, statusCoalesce)
 	}
 }
 
@@ -321,9 +346,11 @@ func (b *controller) enqueueOwnerOfWork(obj interface{}) {
 	}
 }
 
-// statusCoalesce gathers the status changes of a binding's Works (they often arrive
-// together, one per cluster) into one binding status write.
-const statusCoalesce = 100 * time.Millisecond
+// statusCoalesce gathers the changes behind a binding's status (its scheduling, the
+// creation of its Works, each cluster's apply and the members' progress, which arrive
+// within moments of each other) into one binding status write and one template status
+// write: the first change schedules the write, later ones within the window join it.
+const statusCoalesce = time.Second
 
 func (b *controller) enqueueStatusOfWork(obj interface{}) {
 	if k := ownerKey(obj); k != "" {

@@ -117,7 +117,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		if !cache.WaitForCacheSync(ctx.Done(), e.workInf.HasSynced, clusterInf.HasSynced) {
 			return
 		}
-		controllers.RunWorkers(ctx, "execution-controller", e.queue, c.Options.Workers, e.reconcile)
+		controllers.RunWorkers(ctx, "execution-controller", e.queue, c.Options.WorkSyncs, e.reconcile)
 	}()
 	return nil
 }
