@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -25,6 +26,9 @@ func TestCompleteRefusesWorkerCountsBelowOne(t *testing.T) {
 		_, err := o.Complete(context.Background())
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Complete() error = %v, want one containing %q", tc.args, err, tc.want)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("%s: --data-dir was created (%v) although the flags were refused", tc.args, err)
 		}
 	}
 }
