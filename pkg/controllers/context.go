@@ -40,6 +40,11 @@ type Options struct {
 	// WorkSyncs is the number of Works the execution controller applies at once. Each
 	// waits on a member's API server, so it is larger than Workers.
 	WorkSyncs int
+	// DeschedulingInterval is how often the descheduler examines bindings (while enabled).
+	DeschedulingInterval time.Duration
+	// UnschedulableThreshold is how long a replica must stay unschedulable before the
+	// descheduler moves it.
+	UnschedulableThreshold time.Duration
 }
 
 // Context is what every controller is started with.

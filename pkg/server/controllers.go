@@ -32,6 +32,7 @@ import (
 	"k8s.io/kubernetes/pkg/serviceaccount"
 
 	"github.com/karmada-one/karmada-one/pkg/controllers"
+	"github.com/karmada-one/karmada-one/pkg/controllers/addons"
 	bindingcontroller "github.com/karmada-one/karmada-one/pkg/controllers/binding"
 	clustercontroller "github.com/karmada-one/karmada-one/pkg/controllers/cluster"
 	"github.com/karmada-one/karmada-one/pkg/controllers/clusterstatus"
@@ -192,6 +193,22 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 		EventRecorder: func(component string) record.EventRecorder {
 			return broadcaster.NewRecorder(legacyscheme.Scheme, corev1.EventSource{Component: component})
 		},
+	}
+	var defaults []string
+	if opts.EnableSchedulerEstimator {
+		defaults = append(defaults, addons.SchedulerEstimator)
+	}
+	if opts.EnableDescheduler {
+		defaults = append(defaults, addons.Descheduler)
+	}
+	if len(defaults) > 0 {
+		// In the background: the controllers watch the ConfigMap and switch the addons on
+		// (with an AddonEnabled Event) as soon as it records them.
+		go func() {
+			if err := addons.EnsureEnabledByDefault(ctx, client, defaults...); err != nil && ctx.Err() == nil {
+				logger.Error(err, "Switching on the addons named by --enable-scheduler-estimator/--enable-descheduler failed; `kubectl karmada addons enable` still works", "addons", defaults)
+			}
+		}()
 	}
 	for _, c := range karmadaControllers {
 		if err := c.start(ctx, kc); err != nil {

@@ -19,6 +19,7 @@ import (
 	netutils "k8s.io/utils/net"
 
 	"github.com/karmada-one/karmada-one/pkg/controllers"
+	"github.com/karmada-one/karmada-one/pkg/controllers/descheduler"
 	"github.com/karmada-one/karmada-one/pkg/features"
 )
 
@@ -43,6 +44,10 @@ type Options struct {
 	DisableControllers bool
 	// Controllers are the embedded controllers' tunables.
 	Controllers controllers.Options
+	// EnableSchedulerEstimator and EnableDescheduler switch those addons on at start unless
+	// `kubectl karmada addons` has recorded a choice for them.
+	EnableSchedulerEstimator bool
+	EnableDescheduler        bool
 }
 
 // NewOptions returns options with the defaults a local, secure, self-contained control
@@ -66,6 +71,8 @@ func NewOptions() *Options {
 			ClusterStatusUpdateFrequency: 10 * time.Second,
 			Workers:                      8,
 			WorkSyncs:                    32,
+			DeschedulingInterval:         descheduler.DefaultInterval,
+			UnschedulableThreshold:       descheduler.DefaultUnschedulableThreshold,
 			ClusterSuccessThreshold:      30 * time.Second,
 			ClusterFailureThreshold:      30 * time.Second,
 		},
@@ -85,6 +92,10 @@ func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 	fs.DurationVar(&o.Controllers.ClusterSuccessThreshold, "cluster-success-threshold", o.Controllers.ClusterSuccessThreshold, "How long a member must stay healthy before it is reported Ready.")
 	fs.IntVar(&o.Controllers.Workers, "concurrent-workers", o.Controllers.Workers, "Concurrent reconciles of each propagation controller (detector, scheduler, binding, binding status).")
 	fs.IntVar(&o.Controllers.WorkSyncs, "concurrent-work-syncs", o.Controllers.WorkSyncs, "Works applied to member clusters at once by the execution controller; each waits on a member's API server.")
+	fs.BoolVar(&o.EnableSchedulerEstimator, "enable-scheduler-estimator", o.EnableSchedulerEstimator, "Switch the karmada-scheduler-estimator addon on at start (node-by-node estimates from each member's nodes and pods), unless `kubectl karmada addons` has recorded a choice for it.")
+	fs.BoolVar(&o.EnableDescheduler, "enable-descheduler", o.EnableDescheduler, "Switch the karmada-descheduler addon on at start, unless `kubectl karmada addons` has recorded a choice for it.")
+	fs.DurationVar(&o.Controllers.DeschedulingInterval, "descheduling-interval", o.Controllers.DeschedulingInterval, "How often the descheduler examines dynamically divided bindings (while the karmada-descheduler addon is on).")
+	fs.DurationVar(&o.Controllers.UnschedulableThreshold, "unschedulable-threshold", o.Controllers.UnschedulableThreshold, "How long a replica must stay unschedulable in a member before the descheduler moves it elsewhere.")
 	fs.DurationVar(&o.Controllers.ClusterFailureThreshold, "cluster-failure-threshold", o.Controllers.ClusterFailureThreshold, "How long a member must stay unhealthy before it is reported not Ready.")
 	o.ControlPlane.AddFlags(fss)
 }
@@ -117,6 +128,12 @@ func (o *Options) Complete(ctx context.Context) (*Completed, error) {
 	}
 	if o.Controllers.WorkSyncs < 1 {
 		return nil, fmt.Errorf("--concurrent-work-syncs=%d: must be at least 1", o.Controllers.WorkSyncs)
+	}
+	if o.Controllers.DeschedulingInterval <= 0 {
+		return nil, fmt.Errorf("--descheduling-interval=%s: must be positive (e.g. 2m)", o.Controllers.DeschedulingInterval)
+	}
+	if o.Controllers.UnschedulableThreshold <= 0 {
+		return nil, fmt.Errorf("--unschedulable-threshold=%s: must be positive (e.g. 5m)", o.Controllers.UnschedulableThreshold)
 	}
 	dataDir, err := filepath.Abs(o.DataDir)
 	if err != nil {

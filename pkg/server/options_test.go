@@ -9,12 +9,14 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// A worker count below 1 would leave a controller with nobody to run it; it is refused
-// with the flag's name before anything is written.
-func TestCompleteRefusesWorkerCountsBelowOne(t *testing.T) {
+// A worker count below 1 would leave a controller with nobody to run it, and a zero
+// interval would spin; they are refused with the flag's name before anything is written.
+func TestCompleteRefusesBadControllerFlags(t *testing.T) {
 	for _, tc := range []struct{ args, want string }{
 		{"--concurrent-workers=0", "--concurrent-workers=0: must be at least 1"},
 		{"--concurrent-work-syncs=-2", "--concurrent-work-syncs=-2: must be at least 1"},
+		{"--descheduling-interval=0s", "--descheduling-interval=0s: must be positive"},
+		{"--unschedulable-threshold=-1m", "--unschedulable-threshold=-1m0s: must be positive"},
 	} {
 		o := NewOptions()
 		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)

@@ -3,7 +3,9 @@
 // karmada-scheduler-estimator and karmada-descheduler.
 //
 // The switch is one ConfigMap, karmada-system/karmada-addons, whose data maps an addon's name
-// to "enabled" or "disabled" (a missing ConfigMap or key means disabled). It lives in etcd, so
+// to "enabled" or "disabled" (a missing ConfigMap or key means disabled; karmada-apiserver's
+// --enable-scheduler-estimator and --enable-descheduler write "enabled" where no choice is
+// recorded yet). It lives in etcd, so
 // the choice survives restarts and is shared by every replica; `kubectl karmada addons
 // enable|disable` writes it and the controllers watch it, so a change applies at once to the
 // running control plane.

@@ -23,9 +23,8 @@ import (
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 )
 
-// Defaults, as Karmada's --descheduling-interval and --unschedulable-threshold. They are
-// variables so in-process tests can shorten them before starting a control plane.
-var (
+// Defaults of --descheduling-interval and --unschedulable-threshold, as in Karmada.
+const (
 	DefaultInterval               = 2 * time.Minute
 	DefaultUnschedulableThreshold = 5 * time.Minute
 )
@@ -64,10 +63,17 @@ func New(ctx context.Context, c *controllers.Context) *Controller {
 		rbLister:               rbInf.Lister(),
 		rbSynced:               rbInf.Informer().HasSynced,
 		kick:                   make(chan struct{}, 1),
-		Interval:               DefaultInterval,
-		UnschedulableThreshold: DefaultUnschedulableThreshold,
+		Interval:               orDefault(c.Options.DeschedulingInterval, DefaultInterval),
+		UnschedulableThreshold: orDefault(c.Options.UnschedulableThreshold, DefaultUnschedulableThreshold),
 		Now:                    time.Now,
 	}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // Start runs the descheduler until ctx ends. It idles while the addon is disabled and runs a

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -334,18 +335,47 @@ func TestSchedulerEstimatorAddon(t *testing.T) {
 		}
 		return false, fmt.Errorf("neither is scheduled")
 	})
+
+	// --enable-scheduler-estimator only switches the addon on where nobody has chosen yet:
+	// the recorded "disabled" survives a restart with the flag.
+	cp.Stop()
+	cp = framework.StartBinary(t, framework.Options{DataDir: dataDir, Controllers: true,
+		ExtraFlags: append(slices.Clone(statusFlags), "--enable-scheduler-estimator")})
+	time.Sleep(2 * time.Second) // the flag's write, were it to happen, is made right after the start
+	if out := addonsCmd(t, cp, "list"); out != listOutput("disabled", "disabled") {
+		t.Fatalf("addons list after a restart with --enable-scheduler-estimator:\n%s", out)
+	}
+}
+
+// The --enable-* flags switch the addons on in a fresh control plane, recorded in the
+// ConfigMap like `addons enable`, so `addons list` and every replica agree.
+func TestEnableFlags(t *testing.T) {
+	cp := framework.StartInProcess(t, framework.Options{Controllers: true,
+		ExtraFlags: []string{"--enable-scheduler-estimator", "--enable-descheduler"}})
+	eventually(t, time.Minute, "both addons listed as enabled", func() (bool, error) {
+		out := addonsCmd(t, cp, "list")
+		return out == listOutput("enabled", "enabled"), fmt.Errorf("addons list:\n%s", out)
+	})
+	cm, err := cp.Client.CoreV1().ConfigMaps(addons.Namespace).Get(context.Background(), addons.ConfigMapName, metav1.GetOptions{})
+	if err != nil || cm.Data[addons.SchedulerEstimator] != addons.Enabled || cm.Data[addons.Descheduler] != addons.Enabled {
+		t.Fatalf("ConfigMap %s/%s: %v %v", addons.Namespace, addons.ConfigMapName, cm, err)
+	}
+	// And disabling still works while the flags are set.
+	if out := addonsCmd(t, cp, "disable", "karmada-descheduler"); out != "karmada-descheduler disabled\n" {
+		t.Fatalf("addons disable: %q", out)
+	}
+	if out := addonsCmd(t, cp, "list"); out != listOutput("enabled", "disabled") {
+		t.Fatalf("addons list:\n%s", out)
+	}
 }
 
 func TestDeschedulerAddon(t *testing.T) {
-	// Short rounds, so the test takes seconds instead of Karmada's 2 + 5 minutes. The control
-	// plane runs in-process to pick these up.
-	interval, threshold := descheduler.DefaultInterval, descheduler.DefaultUnschedulableThreshold
-	descheduler.DefaultInterval, descheduler.DefaultUnschedulableThreshold = time.Second, 3*time.Second
-	t.Cleanup(func() { descheduler.DefaultInterval, descheduler.DefaultUnschedulableThreshold = interval, threshold })
+	// Short rounds, so the test takes seconds instead of Karmada's 2 + 5 minutes.
+	flags := append(slices.Clone(statusFlags), "--descheduling-interval=1s", "--unschedulable-threshold=3s")
 
 	m1 := startMember(t, "member1", fragmentedNodes("member1"))
 	m2 := startMember(t, "member2", []members.NodeSpec{{Name: "member2-a", CPU: "16", Memory: "64Gi", Pods: "110"}})
-	cp := framework.StartInProcess(t, framework.Options{Controllers: true, ExtraFlags: statusFlags})
+	cp := framework.StartInProcess(t, framework.Options{Controllers: true, ExtraFlags: flags})
 	karmada := karmadaclient.NewForConfigOrDie(cp.Config)
 	joinMember(t, cp, m1)
 	joinMember(t, cp, m2)
