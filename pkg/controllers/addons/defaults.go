@@ -23,17 +23,15 @@ func EnsureEnabledByDefault(ctx context.Context, client kubernetes.Interface, na
 		func(ctx context.Context) (bool, error) {
 			cms := client.CoreV1().ConfigMaps(Namespace)
 			cm, err := cms.Get(ctx, ConfigMapName, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
-				cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName, Namespace: Namespace}, Data: map[string]string{}}
-				for _, n := range names {
-					cm.Data[n] = Enabled
-				}
-				_, err = cms.Create(ctx, cm, metav1.CreateOptions{})
-				return err == nil, retryable(err)
-			} else if err != nil {
+			missing := apierrors.IsNotFound(err)
+			switch {
+			case missing:
+				cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName, Namespace: Namespace}}
+			case err != nil:
 				return false, retryable(err)
+			default:
+				cm = cm.DeepCopy()
 			}
-			cm = cm.DeepCopy()
 			changed := false
 			for _, n := range names {
 				if _, recorded := cm.Data[n]; !recorded {
@@ -44,10 +42,14 @@ func EnsureEnabledByDefault(ctx context.Context, client kubernetes.Interface, na
 					changed = true
 				}
 			}
-			if !changed {
+			switch {
+			case !changed:
 				return true, nil
+			case missing:
+				_, err = cms.Create(ctx, cm, metav1.CreateOptions{})
+			default:
+				_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
 			}
-			_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
 			return err == nil, retryable(err)
 		})
 }

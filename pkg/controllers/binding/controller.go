@@ -259,35 +259,10 @@ func templateChanged(o, n *unstructured.Unstructured) bool {
 	}
 	// Compared in place: this runs on every template event, including the status
 	// writes the controllers make themselves.
-	return !equalExcept(o.Object, n.Object, "status") ||
-		!equalExcept(nestedMap(o.Object, "metadata"), nestedMap(n.Object, "metadata"), "resourceVersion")
-}
-
-// equalExcept compares two maps, ignoring the key skip and "metadata" (compared apart).
-func equalExcept(a, b map[string]interface{}, skip string) bool {
-	for k, v := range a {
-		if k == skip || k == "metadata" && skip == "status" {
-			continue
-		}
-		w, ok := b[k]
-		if !ok || !apiequality.Semantic.DeepEqual(v, w) {
-			return false
-		}
-	}
-	for k := range b {
-		if k == skip || k == "metadata" && skip == "status" {
-			continue
-		}
-		if _, ok := a[k]; !ok {
-			return false
-		}
-	}
-	return true
-}
-
-func nestedMap(obj map[string]interface{}, key string) map[string]interface{} {
-	m, _ := obj[key].(map[string]interface{})
-	return m
+	om, _ := o.Object["metadata"].(map[string]interface{})
+	nm, _ := n.Object["metadata"].(map[string]interface{})
+	return !controllers.EqualExcept(o.Object, n.Object, "metadata", "status") ||
+		!controllers.EqualExcept(om, nm, "resourceVersion")
 }
 
 func bindingKey(ns, name string) string {

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -219,20 +218,7 @@ func significant(old, cur *unstructured.Unstructured) bool {
 		!equalWithout(old.GetAnnotations(), cur.GetAnnotations(), detector.ClaimAnnotationKeys) {
 		return true
 	}
-	for k, v := range cur.Object {
-		if k == "metadata" || k == "status" {
-			continue
-		}
-		if !apiequality.Semantic.DeepEqual(v, old.Object[k]) {
-			return true
-		}
-	}
-	for k := range old.Object {
-		if _, ok := cur.Object[k]; !ok && k != "status" {
-			return true
-		}
-	}
-	return false
+	return !controllers.EqualExcept(old.Object, cur.Object, "metadata", "status")
 }
 
 func equalWithout(a, b map[string]string, ignore []string) bool {
