@@ -47,6 +47,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/membercluster"
 	"github.com/karmada-one/karmada-one/pkg/metrics"
+	"github.com/karmada-one/karmada-one/pkg/registry/eventstore"
 )
 
 // karmadaControllers run, in this order, while this replica holds the Lease.
@@ -69,12 +70,13 @@ var karmadaControllers = []struct {
 // runControllers waits for the Lease (when --leader-elect) and then starts kube's
 // housekeeping controllers and ours. Losing the Lease ends the process, as in kube's
 // controller manager: a fresh start is the simplest way to drop every cached decision.
-func runControllers(ctx context.Context, opts *Completed, loopback *rest.Config, members *membercluster.Registry) {
+// events is where Events are written (nil: through the loopback client).
+func runControllers(ctx context.Context, opts *Completed, loopback *rest.Config, members *membercluster.Registry, events record.EventSink) {
 	cfg := rest.CopyConfig(loopback)
 	cfg.QPS, cfg.Burst = -1, 0 // our own loopback: never throttle the embedded controllers
 	client := kubernetes.NewForConfigOrDie(cfg)
 	run := func(ctx context.Context) {
-		if err := startControllers(ctx, opts, cfg, client, members); err != nil {
+		if err := startControllers(ctx, opts, cfg, client, members, events); err != nil {
 			klog.ErrorS(err, "Starting controllers failed")
 			os.Exit(1)
 		}
@@ -108,7 +110,7 @@ func runControllers(ctx context.Context, opts *Completed, loopback *rest.Config,
 	})
 }
 
-func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, client kubernetes.Interface, members *membercluster.Registry) error {
+func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, client kubernetes.Interface, members *membercluster.Registry, events record.EventSink) error {
 	logger := klog.FromContext(ctx)
 	factory := informers.NewSharedInformerFactory(client, 0)
 	metadataClient, err := metadata.NewForConfig(cfg)
@@ -171,7 +173,10 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 	// of every binding's and Work's field sets in memory.
 	karmadaFactory := karmadainformers.NewSharedInformerFactoryWithOptions(karmada, 0, karmadainformers.WithTransform(controllers.StripManagedFields))
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	if events == nil {
+		events = eventstore.CountWrites(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	}
+	broadcaster.StartRecordingToSink(events)
 	go func() { <-ctx.Done(); broadcaster.Shutdown() }()
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {

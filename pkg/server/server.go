@@ -12,12 +12,14 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsapiserver "k8s.io/apiextensions-apiserver/pkg/apiserver"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	genericapifilters "k8s.io/apiserver/pkg/endpoints/filters"
 	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/util/notfoundhandler"
 	"k8s.io/apiserver/pkg/util/webhook"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
 	aggregatorapiserver "k8s.io/kube-aggregator/pkg/apiserver"
 	aggregatorscheme "k8s.io/kube-aggregator/pkg/apiserver/scheme"
@@ -43,6 +45,7 @@ import (
 	karmadaopenapi "github.com/karmada-one/karmada-one/pkg/generated/openapi"
 	"github.com/karmada-one/karmada-one/pkg/membercluster"
 	"github.com/karmada-one/karmada-one/pkg/registry"
+	"github.com/karmada-one/karmada-one/pkg/registry/eventstore"
 	"github.com/karmada-one/karmada-one/pkg/view/merged"
 )
 
@@ -52,6 +55,9 @@ type Config struct {
 	Aggregator    *aggregatorapiserver.Config
 	ControlPlane  *controlplaneapiserver.Config
 	APIExtensions *apiextensionsapiserver.Config
+	// Events keeps core/v1 and events.k8s.io/v1 Events in memory; nil (in etcd) with an
+	// external etcd, which several replicas may share.
+	Events *eventstore.Backend
 }
 
 type completedConfig struct {
@@ -59,6 +65,7 @@ type completedConfig struct {
 	Aggregator    aggregatorapiserver.CompletedConfig
 	ControlPlane  controlplaneapiserver.CompletedConfig
 	APIExtensions apiextensionsapiserver.CompletedConfig
+	Events        *eventstore.Backend
 }
 
 // CompletedConfig can only be made by Config.Complete, so a half-built config cannot
@@ -72,6 +79,7 @@ func (c *Config) Complete() CompletedConfig {
 		Aggregator:    c.Aggregator.Complete(),
 		ControlPlane:  c.ControlPlane.Complete(),
 		APIExtensions: c.APIExtensions.Complete(),
+		Events:        c.Events,
 	}}
 }
 
@@ -103,6 +111,13 @@ func NewConfig(opts *Completed) (*Config, error) {
 		return nil, err
 	}
 	registry.ConfigureStorage(storageFactory)
+	var events *eventstore.Backend
+	if opts.EmbeddedEtcdDir != "" {
+		// One process by construction: Events (best-effort, expiring, ≈25 writes per
+		// propagated Deployment) stay in memory, written in process by the controllers.
+		events = eventstore.NewBackend(eventstore.DefaultMaxObjects)
+		genericConfig.RESTOptionsGetter = events.RESTOptionsGetter(genericConfig.RESTOptionsGetter)
+	}
 	genericConfig.OpenAPIConfig.Info.Title = "Karmada"
 	genericConfig.OpenAPIV3Config.Info.Title = "Karmada"
 
@@ -121,7 +136,7 @@ func NewConfig(opts *Completed) (*Config, error) {
 		return nil, err
 	}
 	aggregator.ExtraConfig.DisableRemoteAvailableConditionController = true
-	return &Config{Options: opts, ControlPlane: cp, APIExtensions: apiExtensions, Aggregator: aggregator}, nil
+	return &Config{Options: opts, ControlPlane: cp, APIExtensions: apiExtensions, Aggregator: aggregator, Events: events}, nil
 }
 
 // storageProviders lists every API group served: kube's (in kube-apiserver's order,
@@ -215,9 +230,10 @@ func (c CompletedConfig) New() (*aggregatorapiserver.APIAggregator, error) {
 		defaultservicecidr.NewController(c.Options.ServiceIPRange, emptyIPNet, client).Start(hc)
 		return nil
 	})
+	eventSink := c.eventSink(native.GenericAPIServer)
 	if !c.Options.DisableControllers {
 		native.GenericAPIServer.AddPostStartHookOrDie("start-karmada-controllers", func(hc genericapiserver.PostStartHookContext) error {
-			go runControllers(hc, c.Options, c.ControlPlane.Generic.LoopbackClientConfig, members)
+			go runControllers(hc, c.Options, c.ControlPlane.Generic.LoopbackClientConfig, members, eventSink)
 			return nil
 		})
 	}
@@ -227,6 +243,24 @@ func (c CompletedConfig) New() (*aggregatorapiserver.APIAggregator, error) {
 		return nil, fmt.Errorf("creating aggregator: %w", err)
 	}
 	return aggregator, nil
+}
+
+// eventSink is where the controllers' Events go: straight into the in-memory store
+// (whose expiry runs with the server), or nil for the HTTP client with an external etcd
+// (or when no Event API is served at all).
+func (c CompletedConfig) eventSink(server *genericapiserver.GenericAPIServer) record.EventSink {
+	if c.Events == nil {
+		return nil
+	}
+	server.AddPostStartHookOrDie("start-event-store", func(hc genericapiserver.PostStartHookContext) error {
+		go c.Events.Run(hc)
+		return nil
+	})
+	store := c.Events.Store(schema.GroupResource{Resource: "events"})
+	if store == nil {
+		return nil
+	}
+	return eventstore.NewSink(store, c.ControlPlane.Extra.EventTTL)
 }
 
 // Run starts etcd (when embedded), writes the admin kubeconfig and serves until ctx ends.
