@@ -5,6 +5,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -73,14 +73,15 @@ type Context struct {
 type Starter func(ctx context.Context, c *Context) error
 
 // Templates hands out informers on the control plane's resource templates. The
-// first request for a kind creates and starts its informer; later ones share it.
+// first request for a kind creates and starts its informer; later ones share it. An
+// informer whose kind stops being served (a deleted CRD) stops and is forgotten; if
+// the kind comes back, the next request starts a new one, and the OnNewInformer hooks
+// run for it again.
 type Templates struct {
-	ctx     context.Context
-	factory dynamicinformer.DynamicSharedInformerFactory
-	mapper  meta.RESTMapper
+	mapper    meta.RESTMapper
+	informers *DynamicInformers
 
 	mu      sync.Mutex
-	known   map[schema.GroupVersionResource]bool
 	onNew   []func(gvr schema.GroupVersionResource, inf cache.SharedIndexInformer)
 	indexer cache.Indexers
 }
@@ -88,12 +89,23 @@ type Templates struct {
 // NewTemplates returns a template informer set on client, running until ctx ends.
 // indexers are added to every informer.
 func NewTemplates(ctx context.Context, client dynamic.Interface, mapper meta.RESTMapper, indexers cache.Indexers) *Templates {
-	return &Templates{
-		ctx:     ctx,
-		factory: dynamicinformer.NewDynamicSharedInformerFactory(client, 0),
-		mapper:  mapper,
-		known:   map[schema.GroupVersionResource]bool{},
-		indexer: indexers,
+	t := &Templates{mapper: mapper, indexer: indexers}
+	t.informers = NewDynamicInformers(ctx, client, nil, t.setup)
+	return t
+}
+
+// setup prepares a new informer: managedFields dropped, the shared indexers, and every
+// registered hook.
+func (t *Templates) setup(gvr schema.GroupVersionResource, inf cache.SharedIndexInformer) {
+	_ = inf.SetTransform(StripManagedFields)
+	if len(t.indexer) > 0 {
+		_ = inf.AddIndexers(t.indexer)
+	}
+	t.mu.Lock()
+	hooks := slices.Clone(t.onNew)
+	t.mu.Unlock()
+	for _, fn := range hooks {
+		fn(gvr, inf)
 	}
 }
 
@@ -107,32 +119,18 @@ func (t *Templates) OnNewInformer(fn func(gvr schema.GroupVersionResource, inf c
 
 // Informer returns the (started) informer of gvr.
 func (t *Templates) Informer(gvr schema.GroupVersionResource) cache.SharedIndexInformer {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	inf := t.factory.ForResource(gvr).Informer()
-	if !t.known[gvr] {
-		t.known[gvr] = true
-		_ = inf.SetTransform(StripManagedFields)
-		if len(t.indexer) > 0 {
-			_ = inf.AddIndexers(t.indexer)
-		}
-		for _, fn := range t.onNew {
-			fn(gvr, inf)
-		}
-		t.factory.Start(t.ctx.Done())
-	}
+	inf, _ := t.informers.Informer(gvr)
 	return inf
 }
 
-// Known lists the kinds with an informer.
+// Known lists the kinds with a running informer.
 func (t *Templates) Known() []schema.GroupVersionResource {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make([]schema.GroupVersionResource, 0, len(t.known))
-	for gvr := range t.known {
-		out = append(out, gvr)
-	}
-	return out
+	return t.informers.Known()
+}
+
+// Forget stops the informer of gvr (a kind that is not served any more).
+func (t *Templates) Forget(gvr schema.GroupVersionResource) {
+	t.informers.Stop(gvr)
 }
 
 // Mapping resolves apiVersion/kind to its resource.

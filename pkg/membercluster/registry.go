@@ -39,6 +39,9 @@ type Member struct {
 // Done is closed when this connection is dropped.
 func (m *Member) Done() <-chan struct{} { return m.ctx.Done() }
 
+// Context ends when this connection is dropped.
+func (m *Member) Context() context.Context { return m.ctx }
+
 // StartInformers starts every informer requested so far; call it after asking for
 // informers (it is cheap to call often).
 func (m *Member) StartInformers() {
