@@ -177,7 +177,7 @@ func bindingSpec(interp interpreter.Interpreter, obj *unstructured.Unstructured,
 	if interp != nil {
 		replicas, req, ok, err := interp.GetReplicas(obj)
 		if err != nil {
-			return spec, err
+			return spec, &ReplicasError{Err: err}
 		}
 		if ok {
 			spec.Replicas, spec.ReplicaRequirements = replicas, req
@@ -185,6 +185,13 @@ func bindingSpec(interp interpreter.Interpreter, obj *unstructured.Unstructured,
 	}
 	return spec, nil
 }
+
+// ReplicasError is returned by BuildBindingWith when the template's replicas could not
+// be interpreted.
+type ReplicasError struct{ Err error }
+
+func (e *ReplicasError) Error() string { return e.Err.Error() }
+func (e *ReplicasError) Unwrap() error { return e.Err }
 
 // MergeBinding returns a copy of existing updated to desired (as built by BuildBinding)
 // without losing what other controllers own: spec.clusters, gracefulEvictionTasks,

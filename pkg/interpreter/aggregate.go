@@ -264,17 +264,15 @@ func mergeContainerStatuses(perMember [][]corev1.ContainerStatus) []corev1.Conta
 }
 
 // aggregateService collects the load-balancer ingress points of a LoadBalancer Service
-// from every member. A point without a hostname gets the member's name as hostname, as
-// in Karmada, so users see where each address lives. The list is deduplicated and sorted
-// (hostname, then IP) so it does not change with the order statuses arrive in.
+// from every member, as the members report them (no field is rewritten), without
+// duplicates and sorted (IP, then hostname), so the list does not change with the order
+// statuses arrive in. The template's status becomes exactly that load-balancer status,
+// as in Karmada; other Service types keep their status.
 func aggregateService(obj *unstructured.Unstructured, items []workv1alpha2.AggregatedStatusItem) error {
 	if t, _, _ := unstructured.NestedString(obj.Object, "spec", "type"); t != string(corev1.ServiceTypeLoadBalancer) {
 		return nil
 	}
 	status := &corev1.ServiceStatus{}
-	if err := statusOf(obj, status); err != nil {
-		return err
-	}
 	var ingress []corev1.LoadBalancerIngress
 	for _, item := range items {
 		member := &corev1.ServiceStatus{}
@@ -283,23 +281,15 @@ func aggregateService(obj *unstructured.Unstructured, items []workv1alpha2.Aggre
 		} else if !ok {
 			continue
 		}
-		for _, in := range member.LoadBalancer.Ingress {
-			if in.Hostname == "" {
-				in.Hostname = item.ClusterName
-			}
-			ingress = append(ingress, in)
-		}
+		ingress = append(ingress, member.LoadBalancer.Ingress...)
 	}
-	status.LoadBalancer.Ingress = sortedUnique(ingress, func(in corev1.LoadBalancerIngress) (string, string) { return in.Hostname, in.IP })
+	status.LoadBalancer.Ingress = sortedUnique(ingress, func(in corev1.LoadBalancerIngress) (string, string) { return in.IP, in.Hostname })
 	return setStatus(obj, status)
 }
 
 // aggregateIngress merges the members' load-balancer points like aggregateService.
 func aggregateIngress(obj *unstructured.Unstructured, items []workv1alpha2.AggregatedStatusItem) error {
 	status := &networkingv1.IngressStatus{}
-	if err := statusOf(obj, status); err != nil {
-		return err
-	}
 	var ingress []networkingv1.IngressLoadBalancerIngress
 	for _, item := range items {
 		member := &networkingv1.IngressStatus{}
@@ -308,14 +298,9 @@ func aggregateIngress(obj *unstructured.Unstructured, items []workv1alpha2.Aggre
 		} else if !ok {
 			continue
 		}
-		for _, in := range member.LoadBalancer.Ingress {
-			if in.Hostname == "" {
-				in.Hostname = item.ClusterName
-			}
-			ingress = append(ingress, in)
-		}
+		ingress = append(ingress, member.LoadBalancer.Ingress...)
 	}
-	status.LoadBalancer.Ingress = sortedUnique(ingress, func(in networkingv1.IngressLoadBalancerIngress) (string, string) { return in.Hostname, in.IP })
+	status.LoadBalancer.Ingress = sortedUnique(ingress, func(in networkingv1.IngressLoadBalancerIngress) (string, string) { return in.IP, in.Hostname })
 	return setStatus(obj, status)
 }
 

@@ -170,14 +170,21 @@ func TestAggregateStatus(t *testing.T) {
 				{"name":"c","ready":false,"restartCount":0,"image":"","imageID":"","state":{"running":{"startedAt":null}},"lastState":{}}]}`,
 		},
 		{
-			name: "service: load-balancer ingress merged, named after members, deduplicated, sorted",
-			obj:  `{"apiVersion":"v1","kind":"Service","metadata":{"name":"s"},"spec":{"type":"LoadBalancer"}}`,
+			name: "service: members' load-balancer ingress unchanged, deduplicated across members, sorted by IP then hostname",
+			obj: `{"apiVersion":"v1","kind":"Service","metadata":{"name":"s"},"spec":{"type":"LoadBalancer"},
+				"status":{"conditions":[{"type":"x","status":"True","reason":"r","message":"","lastTransitionTime":null}]}}`,
 			items: statusItems(
-				item{"member2", `{"loadBalancer":{"ingress":[{"ip":"172.19.1.7"}]}}`},
+				item{"member2", `{"loadBalancer":{"ingress":[{"ip":"172.19.1.7"},{"hostname":"lb.example.com"}]}}`},
 				item{"member1", `{"loadBalancer":{"ingress":[{"ip":"172.19.1.6"},{"ip":"172.19.1.6"},{"hostname":"lb.example.com"}]}}`},
 				item{"member3", ``},
 			),
-			wantStatus: `{"loadBalancer":{"ingress":[{"hostname":"lb.example.com"},{"ip":"172.19.1.6","hostname":"member1"},{"ip":"172.19.1.7","hostname":"member2"}]}}`,
+			wantStatus: `{"loadBalancer":{"ingress":[{"hostname":"lb.example.com"},{"ip":"172.19.1.6"},{"ip":"172.19.1.7"}]}}`,
+		},
+		{
+			name:       "service: no member reports an address",
+			obj:        `{"apiVersion":"v1","kind":"Service","metadata":{"name":"s"},"spec":{"type":"LoadBalancer"},"status":{"loadBalancer":{"ingress":[{"ip":"1.1.1.1"}]}}}`,
+			items:      statusItems(item{"member1", `{"loadBalancer":{}}`}),
+			wantStatus: `{"loadBalancer":{}}`,
 		},
 		{
 			name:       "service: cluster IP services are left alone",
@@ -186,13 +193,13 @@ func TestAggregateStatus(t *testing.T) {
 			wantStatus: `{"loadBalancer":{}}`,
 		},
 		{
-			name: "ingress: merged",
+			name: "ingress: merged unchanged, same point from two members once",
 			obj:  `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"i"},"spec":{}}`,
 			items: statusItems(
-				item{"member1", `{"loadBalancer":{"ingress":[{"ip":"10.0.0.1"}]}}`},
-				item{"member2", `{"loadBalancer":{"ingress":[{"ip":"10.0.0.2","hostname":"a.example.com"}]}}`},
+				item{"member1", `{"loadBalancer":{"ingress":[{"ip":"10.0.0.2"},{"ip":"10.0.0.1","ports":[{"port":80,"protocol":"TCP"}]}]}}`},
+				item{"member2", `{"loadBalancer":{"ingress":[{"ip":"10.0.0.2","hostname":"a.example.com"},{"ip":"10.0.0.2"}]}}`},
 			),
-			wantStatus: `{"loadBalancer":{"ingress":[{"ip":"10.0.0.2","hostname":"a.example.com"},{"ip":"10.0.0.1","hostname":"member1"}]}}`,
+			wantStatus: `{"loadBalancer":{"ingress":[{"ip":"10.0.0.1","ports":[{"port":80,"protocol":"TCP"}]},{"ip":"10.0.0.2"},{"ip":"10.0.0.2","hostname":"a.example.com"}]}}`,
 		},
 		{
 			name: "pvc: lost wins",

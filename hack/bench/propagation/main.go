@@ -434,6 +434,7 @@ type result struct {
 	allDur     time.Duration   // first create call → last member object's first watch event
 	lat        []time.Duration // create returned → first watch event, per member object, sorted
 	requests   float64         // apiserver_request_total delta; < 0 when /metrics had none
+	events     float64         // karmada_events_written_total delta (Event creates and patches); < 0 when /metrics had none
 	conflicts  float64         // the code="409" part of it
 	breakdown  []count         // by verb, resource and code, largest first
 	cpuPct     float64         // control plane utime+stime over the window, % of one core
@@ -487,6 +488,7 @@ func (e *env) runWorkload(ctx context.Context, name, ns string, n, workers int) 
 	}
 
 	before, metricsErr := scrapeRequests(ctx, e.kube.CoreV1().RESTClient())
+	eventsBefore, _ := scrapeCounter(ctx, e.kube.CoreV1().RESTClient(), "karmada_events_written_total")
 	if metricsErr != nil {
 		logf("read /metrics: %v", metricsErr)
 	}
@@ -554,7 +556,13 @@ func (e *env) runWorkload(ctx context.Context, name, ns string, n, workers int) 
 	r.allDur = lastSeen.Sub(t0)
 	r.lat = tr.latencies()
 	r.createLat = tr.createCalls()
-	r.requests = -1
+	r.requests, r.events = -1, -1
+	if eventsAfter, err := scrapeCounter(ctx, e.kube.CoreV1().RESTClient(), "karmada_events_written_total"); err == nil && len(eventsAfter) > 0 {
+		r.events = 0
+		for k, v := range eventsAfter {
+			r.events += v - eventsBefore[k]
+		}
+	}
 	if metricsErr == nil {
 		after, err := scrapeRequests(ctx, e.kube.CoreV1().RESTClient())
 		if err != nil {
@@ -831,11 +839,17 @@ func watchMember(ctx context.Context, cs kubernetes.Interface, ns string, member
 // scrapeRequests reads the control plane's apiserver_request_total series (label set →
 // value).
 func scrapeRequests(ctx context.Context, rc rest.Interface) (map[string]float64, error) {
+	return scrapeCounter(ctx, rc, "apiserver_request_total")
+}
+
+// scrapeCounter reads the series of one counter from the control plane's /metrics
+// (label set → value).
+func scrapeCounter(ctx context.Context, rc rest.Interface, name string) (map[string]float64, error) {
 	b, err := rc.Get().AbsPath("/metrics").DoRaw(ctx)
 	if err != nil {
 		return nil, err
 	}
-	const prefix = "apiserver_request_total{"
+	prefix := name + "{"
 	out := map[string]float64{}
 	for _, line := range strings.Split(string(b), "\n") {
 		if !strings.HasPrefix(line, prefix) {
@@ -957,6 +971,12 @@ func printResults(cmdline string, nodes int, baseline []time.Duration, results [
 		}
 		return fmt.Sprintf("%.1f", r.requests/float64(r.n))
 	}, "few", "≈ 29")
+	row("Events written per Deployment (karmada_events_written_total Δ / N: creates and correlator patches)", func(r *result) string {
+		if r.events < 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.1f", r.events/float64(r.n))
+	}, "bounded", "")
 	row("409 Conflict responses in the window", func(r *result) string {
 		if r.requests < 0 {
 			return "n/a"

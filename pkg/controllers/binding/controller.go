@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -22,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
@@ -33,6 +35,7 @@ import (
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/detector"
+	"github.com/karmada-one/karmada-one/pkg/events"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"
 	worklistersv1 "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
@@ -61,10 +64,13 @@ func workBindingIndexFunc(obj interface{}) ([]string, error) {
 }
 
 type controller struct {
-	c        *controllers.Context
-	recorder record.EventRecorder
-	queue    workqueue.TypedRateLimitingInterface[string]
-	status   workqueue.TypedRateLimitingInterface[string]
+	c *controllers.Context
+	// Events are recorded under the component names of Karmada's controllers.
+	rbRecorder, crbRecorder             record.EventRecorder // binding-controller, cluster-resource-binding-controller
+	overrideRecorder                    record.EventRecorder // override-manager
+	rbStatusRecorder, crbStatusRecorder record.EventRecorder // (cluster-)resource-binding-status-controller
+	queue                               workqueue.TypedRateLimitingInterface[string]
+	status                              workqueue.TypedRateLimitingInterface[string]
 
 	rbLister   worklisters.ResourceBindingLister
 	crbLister  worklisters.ClusterResourceBindingLister
@@ -78,6 +84,26 @@ type controller struct {
 	// be rendered (an override that does not apply); the status shows it.
 	renderMu     sync.Mutex
 	renderErrors map[string]string
+
+	// syncFailures holds, per binding key, the last SyncWorkFailed message recorded, so a
+	// failure retried with backoff is reported once, not on every retry.
+	syncFailures sync.Map
+}
+
+// syncRecorder records the binding controller's Events for v.
+func (b *controller) syncRecorder(v *view) record.EventRecorder {
+	if v.cluster() {
+		return b.crbRecorder
+	}
+	return b.rbRecorder
+}
+
+// statusRecorder records the binding status controller's Events for v.
+func (b *controller) statusRecorder(v *view) record.EventRecorder {
+	if v.cluster() {
+		return b.crbStatusRecorder
+	}
+	return b.rbStatusRecorder
 }
 
 // setRenderError records (msg != "") or clears the render error of a binding's
@@ -142,17 +168,21 @@ func (b *controller) enqueueAll(ns string) {
 // Start runs the binding controller and the binding status controller.
 func Start(ctx context.Context, c *controllers.Context) error {
 	b := &controller{
-		c:          c,
-		recorder:   c.EventRecorder("binding-controller"),
-		queue:      controllers.NewQueue("binding-controller"),
-		status:     controllers.NewQueue("binding-status-controller"),
-		rbLister:   c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
-		crbLister:  c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
-		workLister: c.KarmadaInformers.Work().V1alpha1().Works().Lister(),
-		works:      c.KarmadaInformers.Work().V1alpha1().Works().Informer(),
-		clusters:   c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
-		ops:        c.KarmadaInformers.Policy().V1alpha1().OverridePolicies().Lister(),
-		cops:       c.KarmadaInformers.Policy().V1alpha1().ClusterOverridePolicies().Lister(),
+		c:                 c,
+		rbRecorder:        c.EventRecorder(events.ComponentBinding),
+		crbRecorder:       c.EventRecorder(events.ComponentClusterBinding),
+		overrideRecorder:  c.EventRecorder(events.ComponentOverrideManager),
+		rbStatusRecorder:  c.EventRecorder(events.ComponentBindingStatus),
+		crbStatusRecorder: c.EventRecorder(events.ComponentClusterBindingStatus),
+		queue:             controllers.NewQueue("binding-controller"),
+		status:            controllers.NewQueue("binding-status-controller"),
+		rbLister:          c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
+		crbLister:         c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
+		workLister:        c.KarmadaInformers.Work().V1alpha1().Works().Lister(),
+		works:             c.KarmadaInformers.Work().V1alpha1().Works().Informer(),
+		clusters:          c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
+		ops:               c.KarmadaInformers.Policy().V1alpha1().OverridePolicies().Lister(),
+		cops:              c.KarmadaInformers.Policy().V1alpha1().ClusterOverridePolicies().Lister(),
 
 		renderErrors: map[string]string{},
 	}
@@ -421,6 +451,7 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 	keep := map[string]bool{}
 	var errs []error
+	var wrote atomic.Bool
 	// The Works of one binding are written concurrently: each is one API call, and the
 	// last cluster should not wait for the others.
 	var wg sync.WaitGroup
@@ -429,13 +460,13 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		ns := names.GenerateExecutionSpaceName(t.Name)
 		keep[ns] = true
 		cluster, _ := b.clusters.Get(t.Name)
-		d, err := b.desiredWork(v, tmpl, want, i, ns, workName, cluster, policies)
+		d, applied, err := b.desiredWork(v, tmpl, want, i, ns, workName, cluster, policies)
 		if err != nil {
 			// Only this cluster's Work is held back (the last good one stays); the reason
 			// shows in the binding's aggregatedStatus and in Events.
 			if b.setRenderError(key, t.Name, err.Error()) {
-				b.recorder.Eventf(v.obj, corev1.EventTypeWarning, "ApplyOverridePolicyFailed", "Rendering the Work for cluster %s failed: %v", t.Name, err)
-				b.recorder.Eventf(controllers.TemplateRef(v.spec), corev1.EventTypeWarning, "ApplyOverridePolicyFailed", "Rendering the Work for cluster %s failed: %v", t.Name, err)
+				b.overrideFailed(tmpl, t.Name, err)
+				errs = append(errs, err)
 			}
 			continue
 		}
@@ -443,10 +474,16 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := EnsureWork(ctx, b.c.KarmadaClient, b.workLister, d); err != nil {
+			written, err := EnsureWork(ctx, b.c.KarmadaClient, b.workLister, d)
+			if err != nil {
 				errMu.Lock()
 				errs = append(errs, fmt.Errorf("cluster %s: %w", t.Name, err))
 				errMu.Unlock()
+				return
+			}
+			if written {
+				wrote.Store(true)
+				b.overridesApplied(tmpl, t.Name, applied)
 			}
 		}()
 	}
@@ -463,14 +500,90 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		}
 		if err := b.c.KarmadaClient.WorkV1alpha1().Works(w.Namespace).Delete(ctx, w.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, err)
+		} else if err == nil {
+			wrote.Store(true)
 		}
 	}
-	return 0, errors.Join(errs...)
+	b.recordSync(key, v, tmpl, errs, wrote.Load())
+	// Render errors are not retried: a policy or template change renders again.
+	var retry []error
+	for _, err := range errs {
+		var oerr *overrides.Error
+		if !errors.As(err, &oerr) {
+			retry = append(retry, err)
+		}
+	}
+	return 0, errors.Join(retry...)
+}
+
+// recordSync leaves Karmada's SyncWork Events on the binding and its template: success when
+// this reconcile wrote or removed a Work, failure when the failure is new.
+func (b *controller) recordSync(key string, v *view, tmpl *unstructured.Unstructured, errs []error, wrote bool) {
+	rec := b.syncRecorder(v)
+	if len(errs) > 0 {
+		msg := utilerrors.NewAggregate(errs).Error()
+		if last, ok := b.syncFailures.Load(key); ok && last == msg {
+			return
+		}
+		b.syncFailures.Store(key, msg)
+		rec.Event(v.obj, corev1.EventTypeWarning, events.SyncWorkFailed, msg)
+		rec.Event(tmpl, corev1.EventTypeWarning, events.SyncWorkFailed, msg)
+		return
+	}
+	b.syncFailures.Delete(key)
+	if !wrote {
+		return
+	}
+	var msg string
+	if v.cluster() {
+		msg = fmt.Sprintf("Sync work of ClusterResourceBinding(%s) successful.", v.obj.GetName())
+	} else {
+		msg = fmt.Sprintf("Sync work of ResourceBinding(%s/%s) successful.", v.obj.GetNamespace(), v.obj.GetName())
+	}
+	rec.Event(v.obj, corev1.EventTypeNormal, events.SyncWorkSucceed, msg)
+	rec.Event(tmpl, corev1.EventTypeNormal, events.SyncWorkSucceed, msg)
+}
+
+// overridesApplied leaves one ApplyOverridePolicySucceed Event on the template per override
+// policy applied to its copy for cluster.
+func (b *controller) overridesApplied(tmpl *unstructured.Unstructured, cluster string, applied overrides.Applied) {
+	seen := map[string]bool{}
+	for _, a := range applied.ClusterOverrides {
+		if !seen["c/"+a.PolicyName] {
+			seen["c/"+a.PolicyName] = true
+			b.overrideRecorder.Eventf(tmpl, corev1.EventTypeNormal, events.ApplyOverridePolicySucceed,
+				"Apply cluster override policy(%s) for cluster(%s) succeed.", a.PolicyName, cluster)
+		}
+	}
+	for _, a := range applied.Overrides {
+		if !seen["n/"+a.PolicyName] {
+			seen["n/"+a.PolicyName] = true
+			b.overrideRecorder.Eventf(tmpl, corev1.EventTypeNormal, events.ApplyOverridePolicySucceed,
+				"Apply override policy(%s/%s) for cluster(%s) succeed.", tmpl.GetNamespace(), a.PolicyName, cluster)
+		}
+	}
+}
+
+// overrideFailed leaves ApplyOverridePolicyFailed on the template when an override policy
+// does not apply to its copy for cluster (the error itself is in SyncWorkFailed and the
+// binding's aggregatedStatus, as in Karmada).
+func (b *controller) overrideFailed(tmpl *unstructured.Unstructured, cluster string, err error) {
+	var oerr *overrides.Error
+	if !errors.As(err, &oerr) || oerr.PolicyKind == "" {
+		return
+	}
+	if oerr.PolicyKind == policyv1alpha1.ResourceKindClusterOverridePolicy {
+		b.overrideRecorder.Eventf(tmpl, corev1.EventTypeWarning, events.ApplyOverridePolicyFailed,
+			"Apply cluster override policy(%s) for cluster(%s) failed.", oerr.Name, cluster)
+		return
+	}
+	b.overrideRecorder.Eventf(tmpl, corev1.EventTypeWarning, events.ApplyOverridePolicyFailed,
+		"Apply override policy(%s/%s) for cluster(%s) failed.", oerr.Namespace, oerr.Name, cluster)
 }
 
 // desiredWork renders the Work of target want[i] in execution namespace ns.
 func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want []workv1alpha2.TargetCluster, i int, ns, workName string,
-	cluster *clusterv1alpha1.Cluster, policies []overrides.Policy) (DesiredWork, error) {
+	cluster *clusterv1alpha1.Cluster, policies []overrides.Policy) (DesiredWork, overrides.Applied, error) {
 	t := want[i]
 	m := tmpl.DeepCopy()
 	gvk := m.GroupVersionKind()
@@ -478,7 +591,7 @@ func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want 
 		slices.ContainsFunc(v.spec.Clusters, func(c workv1alpha2.TargetCluster) bool { return c.Name == t.Name }) {
 		revised, err := b.c.Interpreter.ReviseReplica(m, int64(t.Replicas))
 		if err != nil {
-			return DesiredWork{}, err
+			return DesiredWork{}, overrides.Applied{}, err
 		}
 		m = revised
 		if gvk.Group == "batch" && gvk.Kind == "Job" && divided(v.spec) {
@@ -494,11 +607,11 @@ func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want 
 	// Overrides come after the replica revision, so they win.
 	applied, err := overrides.ApplyPolicies(m, cluster, policies)
 	if err != nil {
-		return DesiredWork{}, err
+		return DesiredWork{}, overrides.Applied{}, err
 	}
 	appliedOverrides, appliedClusterOverrides, err := applied.Annotations()
 	if err != nil {
-		return DesiredWork{}, err
+		return DesiredWork{}, overrides.Applied{}, err
 	}
 	labels := map[string]string{}
 	annotations := map[string]string{}
@@ -519,25 +632,53 @@ func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want 
 		annotations[workv1alpha2.ResourceBindingNameAnnotationKey] = v.obj.GetName()
 	}
 	objAnnotations := map[string]string{
-		workv1alpha2.ResourceTemplateUIDAnnotation:           string(tmpl.GetUID()),
-		workv1alpha2.ResourceTemplateGenerationAnnotationKey: strconv.FormatInt(tmpl.GetGeneration(), 10),
-		workv1alpha2.ResourceConflictResolutionAnnotation:    conflictResolution(tmpl, v.spec),
+		workv1alpha2.ResourceTemplateUIDAnnotation:        string(tmpl.GetUID()),
+		workv1alpha2.ResourceConflictResolutionAnnotation: conflictResolution(tmpl, v.spec),
 	}
+	if g := tmpl.GetGeneration(); g > 0 {
+		objAnnotations[workv1alpha2.ResourceTemplateGenerationAnnotationKey] = strconv.FormatInt(g, 10)
+	}
+	annotations[workv1alpha2.ResourceConflictResolutionAnnotation] = objAnnotations[workv1alpha2.ResourceConflictResolutionAnnotation]
 	for _, k := range []string{workv1alpha2.ResourceBindingNamespaceAnnotationKey, workv1alpha2.ResourceBindingNameAnnotationKey, workv1alpha2.ClusterResourceBindingAnnotationKey} {
 		if val, ok := annotations[k]; ok {
 			objAnnotations[k] = val
 		}
 	}
-	// Which policy claimed the template is the control plane's business, not the
-	// member's; leaving it out also spares every member object a rewrite when the claim
-	// lands on the template just after its binding.
+	// The member copy carries the claim of the policy that propagates it, as in Karmada
+	// (where it is copied with the template). It is taken from the binding, which the
+	// detector claims together with the template: the template in this cache may not show
+	// its claim yet, and every member object would be rewritten when it does.
 	detector.RemoveClaim(m)
+	copyClaim(m, v.obj)
 	PrepareManifest(m, ns, workName, labels, objAnnotations)
 	return DesiredWork{
 		Namespace: ns, Name: workName, Labels: labels, Annotations: annotations, DropAnnotations: drop, Manifest: m,
 		SuspendDispatching:          suspended(v.spec, t.Name),
 		PreserveResourcesOnDeletion: v.spec.PreserveResourcesOnDeletion,
-	}, nil
+	}, applied, nil
+}
+
+// copyClaim copies the policy claim labels and annotations of from onto m.
+func copyClaim(m *unstructured.Unstructured, from metav1.Object) {
+	l, a := m.GetLabels(), m.GetAnnotations()
+	for _, k := range detector.ClaimLabelKeys {
+		if val, ok := from.GetLabels()[k]; ok {
+			if l == nil {
+				l = map[string]string{}
+			}
+			l[k] = val
+		}
+	}
+	for _, k := range detector.ClaimAnnotationKeys {
+		if val, ok := from.GetAnnotations()[k]; ok {
+			if a == nil {
+				a = map[string]string{}
+			}
+			a[k] = val
+		}
+	}
+	m.SetLabels(l)
+	m.SetAnnotations(a)
 }
 
 func divided(spec *workv1alpha2.ResourceBindingSpec) bool {

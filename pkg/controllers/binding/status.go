@@ -14,6 +14,7 @@ import (
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
+	"github.com/karmada-one/karmada-one/pkg/events"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )
@@ -80,30 +81,26 @@ func (b *controller) reconcileStatus(ctx context.Context, key string) (time.Dura
 		meta.SetStatusCondition(&st.Conditions, cond)
 	}
 	if !apiequality.Semantic.DeepEqual(st, v.status) {
-		if err := b.writeStatus(ctx, v, st); err != nil {
+		written, err := b.writeStatus(ctx, v, st)
+		if err != nil {
+			b.statusRecorder(v).Event(v.obj, corev1.EventTypeWarning, events.AggregateStatusFailed, err.Error())
 			return 0, err
 		}
-		if !all {
-			for _, it := range items {
-				if !it.Applied && it.AppliedMessage != "" && !prevFailed(v.status, it) {
-					b.recorder.Eventf(v.obj, corev1.EventTypeWarning, "ApplyFailed", "Applying to cluster %s failed: %s", it.ClusterName, it.AppliedMessage)
-				}
+		if written {
+			if v.cluster() {
+				b.statusRecorder(v).Eventf(v.obj, corev1.EventTypeNormal, events.AggregateStatusSucceed,
+					"Update ClusterResourceBinding(%s) with AggregatedStatus successfully.", v.obj.GetName())
+			} else {
+				b.statusRecorder(v).Eventf(v.obj, corev1.EventTypeNormal, events.AggregateStatusSucceed,
+					"Update ResourceBinding(%s/%s) with AggregatedStatus successfully.", v.obj.GetNamespace(), v.obj.GetName())
 			}
 		}
 	}
 	return 0, b.aggregateTemplate(ctx, v, items)
 }
 
-func prevFailed(st *workv1alpha2.ResourceBindingStatus, it workv1alpha2.AggregatedStatusItem) bool {
-	for _, p := range st.AggregatedStatus {
-		if p.ClusterName == it.ClusterName {
-			return !p.Applied && p.AppliedMessage == it.AppliedMessage
-		}
-	}
-	return false
-}
-
-func (b *controller) writeStatus(ctx context.Context, v *view, st *workv1alpha2.ResourceBindingStatus) error {
+// writeStatus patches the binding's status to st; it reports whether it wrote.
+func (b *controller) writeStatus(ctx context.Context, v *view, st *workv1alpha2.ResourceBindingStatus) (bool, error) {
 	var err error
 	switch o := v.obj.(type) {
 	case *workv1alpha2.ResourceBinding:
@@ -111,7 +108,7 @@ func (b *controller) writeStatus(ctx context.Context, v *view, st *workv1alpha2.
 		n.Status = *st
 		p, ok, perr := controllers.StrategicPatch(o, n)
 		if perr != nil || !ok {
-			return perr
+			return false, perr
 		}
 		_, err = b.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).Patch(ctx, o.Name, types.StrategicMergePatchType, p, metav1.PatchOptions{}, "status")
 	case *workv1alpha2.ClusterResourceBinding:
@@ -119,14 +116,14 @@ func (b *controller) writeStatus(ctx context.Context, v *view, st *workv1alpha2.
 		n.Status = *st
 		p, ok, perr := controllers.StrategicPatch(o, n)
 		if perr != nil || !ok {
-			return perr
+			return false, perr
 		}
 		_, err = b.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Patch(ctx, o.Name, types.StrategicMergePatchType, p, metav1.PatchOptions{}, "status")
 	}
 	if apierrors.IsNotFound(err) {
-		return nil
+		return false, nil
 	}
-	return err
+	return err == nil, err
 }
 
 // aggregateTemplate writes the members' status, summed up, to the template's /status.
@@ -146,6 +143,7 @@ func (b *controller) aggregateTemplate(ctx context.Context, v *view, items []wor
 	}
 	agg, err := b.c.Interpreter.AggregateStatus(tmpl, withStatus)
 	if err != nil {
+		b.statusRecorder(v).Event(tmpl, corev1.EventTypeWarning, events.AggregateStatusFailed, err.Error())
 		return err
 	}
 	if apiequality.Semantic.DeepEqual(agg.Object["status"], tmpl.Object["status"]) {
@@ -156,8 +154,13 @@ func (b *controller) aggregateTemplate(ctx context.Context, v *view, items []wor
 		return err
 	}
 	_, err = b.c.Dynamic.Resource(gvr).Namespace(tmpl.GetNamespace()).Patch(ctx, tmpl.GetName(), types.MergePatchType, p, metav1.PatchOptions{}, "status")
-	if apierrors.IsNotFound(err) {
+	switch {
+	case apierrors.IsNotFound(err):
 		return nil
+	case err != nil:
+		b.statusRecorder(v).Event(tmpl, corev1.EventTypeWarning, events.AggregateStatusFailed, err.Error())
+		return err
 	}
-	return err
+	b.statusRecorder(v).Event(tmpl, corev1.EventTypeNormal, events.AggregateStatusSucceed, "Update Resource with AggregatedStatus successfully.")
+	return nil
 }

@@ -7,6 +7,7 @@ package detector
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -33,8 +34,10 @@ import (
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/detector"
+	"github.com/karmada-one/karmada-one/pkg/events"
 	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/metrics"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )
@@ -75,7 +78,7 @@ type controller struct {
 func Start(ctx context.Context, c *controllers.Context) error {
 	d := &controller{
 		c:         c,
-		recorder:  c.EventRecorder("resource-detector"),
+		recorder:  c.EventRecorder(events.ComponentDetector),
 		templates: c.Templates,
 		queue:     controllers.NewQueue("resource-detector"),
 		policies:  controllers.NewQueue("resource-detector-policies"),
@@ -132,27 +135,27 @@ func Start(ctx context.Context, c *controllers.Context) error {
 	return nil
 }
 
-// skippedGroups are never propagated: the control plane's own API and objects that
-// only make sense in the cluster that holds them.
+// skippedGroups are the API groups Karmada's resource detector never propagates by
+// default: the control plane's own API and events. Matching is by exact group name, so a
+// user's group that merely ends in .karmada.io propagates like any other.
 var skippedGroups = sets.New("cluster.karmada.io", "policy.karmada.io", "work.karmada.io", "config.karmada.io",
-	"networking.karmada.io", "search.karmada.io", "autoscaling.karmada.io", "apps.karmada.io",
-	"events.k8s.io", "coordination.k8s.io", "apiregistration.k8s.io", "flowcontrol.apiserver.k8s.io",
-	"authentication.k8s.io", "authorization.k8s.io", "internal.apiserver.k8s.io", "resource.k8s.io",
-	"certificates.k8s.io")
+	"networking.karmada.io", "autoscaling.karmada.io", "events.k8s.io")
 
-// skippedCore are core resources never propagated.
-var skippedCore = sets.New("events", "componentstatuses", "bindings", "nodes", "endpoints")
+// skippedGroupVersions are skipped as a whole version: leases only make sense in the
+// cluster that holds them.
+var skippedGroupVersions = sets.New(schema.GroupVersion{Group: "coordination.k8s.io", Version: "v1"})
 
-// propagatable tells whether resources of gv, described by r, can be templates.
+// propagatable tells whether resources of gv, described by r, can be templates: Karmada
+// watches every kind that can be listed, watched and deleted, except the skipped groups,
+// coordination.k8s.io/v1 and core Events.
 func propagatable(gv schema.GroupVersion, r metav1.APIResource) bool {
-	if strings.Contains(r.Name, "/") || skippedGroups.Has(gv.Group) || strings.HasSuffix(gv.Group, ".karmada.io") {
+	if strings.Contains(r.Name, "/") || skippedGroups.Has(gv.Group) || skippedGroupVersions.Has(gv) {
 		return false
 	}
-	if gv.Group == "" && skippedCore.Has(r.Name) {
+	if gv.Group == "" && gv.Version == "v1" && r.Kind == "Event" {
 		return false
 	}
-	verbs := sets.New(r.Verbs...)
-	return verbs.HasAll("list", "watch", "get")
+	return sets.New(r.Verbs...).HasAll("delete", "list", "watch")
 }
 
 // discover starts an informer for every propagatable kind not watched yet.
@@ -319,6 +322,7 @@ func (d *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 	if !detector.IsClaimedBy(u, policy) || !claimMetadataExact(u, policy) {
 		if err := d.patchClaim(ctx, gvr, u, policy); err != nil {
+			d.applyPolicyFailed(u, policy, err)
 			return 0, err
 		}
 	}
@@ -460,11 +464,17 @@ func (d *controller) releaseBinding(ctx context.Context, ns, name, kind string) 
 	return controllers.IgnoreNotFound(err)
 }
 
-// syncBinding creates or updates the binding of u claimed by policy.
+// syncBinding creates or updates the binding of u claimed by policy. As in Karmada, a
+// binding that had to be created or changed leaves GetReplicasSucceed (for kinds with
+// replicas) and ApplyPolicySucceed on the template; any failure ApplyPolicyFailed.
 func (d *controller) syncBinding(ctx context.Context, u *unstructured.Unstructured, policy detector.Policy) error {
 	desired, err := detector.BuildBindingWith(d.c.Interpreter, u, policy)
 	if err != nil {
-		d.recorder.Eventf(u, corev1.EventTypeWarning, "ApplyPolicyFailed", "Applying policy %s failed: %v", policyRef(policy), err)
+		var re *detector.ReplicasError
+		if errors.As(err, &re) {
+			d.recorder.Event(u, corev1.EventTypeWarning, events.GetReplicasFailed, re.Err.Error())
+		}
+		d.applyPolicyFailed(u, policy, err)
 		return err
 	}
 	var existing *detector.Binding
@@ -492,10 +502,10 @@ func (d *controller) syncBinding(ctx context.Context, u *unstructured.Unstructur
 			if apierrors.IsAlreadyExists(err) {
 				return fmt.Errorf("binding %s appeared meanwhile; retrying", name)
 			}
-			d.recorder.Eventf(u, corev1.EventTypeWarning, "ApplyPolicyFailed", "Creating binding %s for policy %s failed: %v", name, policyRef(policy), err)
+			d.applyPolicyFailed(u, policy, err)
 			return err
 		}
-		d.recorder.Eventf(u, corev1.EventTypeNormal, "ApplyPolicySucceed", "Applied policy %s: binding %s created", policyRef(policy), name)
+		d.applyPolicySucceeded(u, policy)
 		return nil
 	}
 	if existing.Object().GetDeletionTimestamp() != nil {
@@ -518,12 +528,34 @@ func (d *controller) syncBinding(ctx context.Context, u *unstructured.Unstructur
 		_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(u.GetNamespace()).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 	}
 	if err != nil {
+		if !apierrors.IsNotFound(err) {
+			d.applyPolicyFailed(u, policy, err)
+		}
 		return err
 	}
-	if !detector.IsClaimedBy(existing.Object(), policy) {
-		d.recorder.Eventf(u, corev1.EventTypeNormal, "ApplyPolicySucceed", "Applied policy %s to binding %s", policyRef(policy), name)
-	}
+	d.applyPolicySucceeded(u, policy)
 	return nil
+}
+
+// applyPolicySucceeded records, on the template, that its binding was written for policy.
+func (d *controller) applyPolicySucceeded(u *unstructured.Unstructured, policy detector.Policy) {
+	if d.c.Interpreter.HookEnabled(u.GroupVersionKind(), interpreter.OperationInterpretReplica) {
+		d.recorder.Event(u, corev1.EventTypeNormal, events.GetReplicasSucceed, "Get replicas of resource template successfully.")
+	}
+	if policy.IsCluster() {
+		d.recorder.Eventf(u, corev1.EventTypeNormal, events.ApplyPolicySucceed, "Apply cluster policy(%s) succeed", policy.Name())
+		return
+	}
+	d.recorder.Eventf(u, corev1.EventTypeNormal, events.ApplyPolicySucceed, "Apply policy(%s/%s) succeed", policy.Namespace(), policy.Name())
+}
+
+// applyPolicyFailed records, on the template, why policy could not be applied.
+func (d *controller) applyPolicyFailed(u *unstructured.Unstructured, policy detector.Policy, err error) {
+	if policy.IsCluster() {
+		d.recorder.Eventf(u, corev1.EventTypeWarning, events.ApplyPolicyFailed, "Apply cluster policy(%s) failed: %v", policy.Name(), err)
+		return
+	}
+	d.recorder.Eventf(u, corev1.EventTypeWarning, events.ApplyPolicyFailed, "Apply policy(%s/%s) failed: %v", policy.Namespace(), policy.Name(), err)
 }
 
 func policyRef(p detector.Policy) string {

@@ -21,10 +21,11 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/dynamic/dynamicinformer"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
 
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
@@ -32,8 +33,10 @@ import (
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
+	"github.com/karmada-one/karmada-one/pkg/events"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
+	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/membercluster"
 	"github.com/karmada-one/karmada-one/pkg/metrics"
 	"github.com/karmada-one/karmada-one/pkg/names"
@@ -43,12 +46,15 @@ import (
 const NotReadyRetry = 10 * time.Second
 
 type controller struct {
-	c        *controllers.Context
-	recorder record.EventRecorder
-	queue    workqueue.TypedRateLimitingInterface[string]
-	works    worklisters.WorkLister
-	workInf  cache.SharedIndexInformer
-	clusters clusterlisters.ClusterLister
+	c *controllers.Context
+	// recorder is Karmada's execution-controller (dispatching, syncing), statusRecorder its
+	// work-status-controller (reflected status and health).
+	recorder       record.EventRecorder
+	statusRecorder record.EventRecorder
+	queue          workqueue.TypedRateLimitingInterface[string]
+	works          worklisters.WorkLister
+	workInf        cache.SharedIndexInformer
+	clusters       clusterlisters.ClusterLister
 
 	mu    sync.Mutex
 	cache map[string]*memberCache // by cluster name
@@ -56,21 +62,21 @@ type controller struct {
 
 // memberCache watches the objects the control plane manages in one member, per kind.
 type memberCache struct {
-	member  *membercluster.Member
-	factory dynamicinformer.DynamicSharedInformerFactory
-	kinds   map[schema.GroupVersionResource]cache.SharedIndexInformer
+	member    *membercluster.Member
+	informers *controllers.DynamicInformers
 }
 
 // Start runs the execution controller.
 func Start(ctx context.Context, c *controllers.Context) error {
 	e := &controller{
-		c:        c,
-		recorder: c.EventRecorder("execution-controller"),
-		queue:    controllers.NewQueue("execution-controller"),
-		works:    c.KarmadaInformers.Work().V1alpha1().Works().Lister(),
-		workInf:  c.KarmadaInformers.Work().V1alpha1().Works().Informer(),
-		clusters: c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
-		cache:    map[string]*memberCache{},
+		c:              c,
+		recorder:       c.EventRecorder(events.ComponentExecution),
+		statusRecorder: c.EventRecorder(events.ComponentWorkStatus),
+		queue:          controllers.NewQueue("execution-controller"),
+		works:          c.KarmadaInformers.Work().V1alpha1().Works().Lister(),
+		workInf:        c.KarmadaInformers.Work().V1alpha1().Works().Informer(),
+		clusters:       c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
+		cache:          map[string]*memberCache{},
 	}
 	if _, err := e.workInf.AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: func(obj interface{}) bool {
@@ -137,50 +143,30 @@ func (e *controller) dropCache(cluster string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if mc, ok := e.cache[cluster]; ok {
-		mc.factory.Shutdown()
+		mc.informers.StopAll()
 		delete(e.cache, cluster)
 	}
 }
 
 // informer returns the started, synced informer on managed objects of gvr in member m.
+// An informer whose kind the member stops serving stops by itself (and is started again
+// when a Work needs the kind).
 func (e *controller) informer(ctx context.Context, m *membercluster.Member, gvr schema.GroupVersionResource) (cache.SharedIndexInformer, error) {
 	e.mu.Lock()
 	mc, ok := e.cache[m.Name]
 	if !ok || mc.member != m {
 		if ok {
-			mc.factory.Shutdown()
+			mc.informers.StopAll()
 		}
 		mc = &memberCache{
 			member: m,
-			factory: dynamicinformer.NewFilteredDynamicSharedInformerFactory(m.Dynamic, 0, metav1.NamespaceAll, func(o *metav1.ListOptions) {
+			informers: controllers.NewDynamicInformers(m.Context(), m.Dynamic, func(o *metav1.ListOptions) {
 				o.LabelSelector = policyv1alpha1.ManagedByKarmadaLabel + "=" + policyv1alpha1.ManagedByKarmadaLabelValue
-			}),
-			kinds: map[schema.GroupVersionResource]cache.SharedIndexInformer{},
+			}, e.setupMemberInformer),
 		}
 		e.cache[m.Name] = mc
 	}
-	inf, ok := mc.kinds[gvr]
-	if !ok {
-		inf = mc.factory.ForResource(gvr).Informer()
-		_ = inf.SetTransform(controllers.StripManagedFields)
-		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-			UpdateFunc: func(oldObj, obj interface{}) {
-				o, _ := meta.Accessor(oldObj)
-				n, _ := meta.Accessor(obj)
-				if o != nil && n != nil && o.GetGeneration() == n.GetGeneration() && n.GetGeneration() != 0 &&
-					maps.Equal(o.GetLabels(), n.GetLabels()) && maps.Equal(o.GetAnnotations(), n.GetAnnotations()) {
-					// Status progress of a member object: gather a burst of them into one
-					// Work status write.
-					e.enqueueOwnerAfter(obj, statusCoalesce)
-					return
-				}
-				e.enqueueOwner(obj)
-			},
-			DeleteFunc: e.enqueueOwner,
-		})
-		mc.kinds[gvr] = inf
-		mc.factory.Start(m.Done())
-	}
+	inf, _ := mc.informers.Informer(gvr)
 	e.mu.Unlock()
 	if !inf.HasSynced() {
 		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -190,6 +176,27 @@ func (e *controller) informer(ctx context.Context, m *membercluster.Member, gvr 
 		}
 	}
 	return inf, nil
+}
+
+// setupMemberInformer prepares an informer on managed member objects: managedFields
+// dropped, and every change sent to the owning Work.
+func (e *controller) setupMemberInformer(_ schema.GroupVersionResource, inf cache.SharedIndexInformer) {
+	_ = inf.SetTransform(controllers.StripManagedFields)
+	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(oldObj, obj interface{}) {
+			o, _ := meta.Accessor(oldObj)
+			n, _ := meta.Accessor(obj)
+			if o != nil && n != nil && o.GetGeneration() == n.GetGeneration() && n.GetGeneration() != 0 &&
+				maps.Equal(o.GetLabels(), n.GetLabels()) && maps.Equal(o.GetAnnotations(), n.GetAnnotations()) {
+				// Status progress of a member object: gather a burst of them into one
+				// Work status write.
+				e.enqueueOwnerAfter(obj, statusCoalesce)
+				return
+			}
+			e.enqueueOwner(obj)
+		},
+		DeleteFunc: e.enqueueOwner,
+	})
 }
 
 // statusCoalesce is how long status-only changes of a member object wait, so that the
@@ -254,42 +261,58 @@ func (e *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	if cluster == nil {
 		return 0, e.setStatus(ctx, w, appliedFalse(fmt.Sprintf("cluster %s does not exist", clusterName)), nil)
 	}
+	st := w.Status.DeepCopy()
+	e.setDispatching(w, st)
 	if ptr.Deref(w.Spec.SuspendDispatching, false) {
-		st := w.Status.DeepCopy()
-		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: workv1alpha1.WorkDispatching, Status: metav1.ConditionFalse,
-			Reason: "SuspendDispatching", Message: "Dispatching is suspended by the propagation policy", ObservedGeneration: w.Generation})
 		return 0, e.writeStatus(ctx, w, st)
 	}
 	if !ready(cluster) {
-		return NotReadyRetry, nil // keep the last status; try again when it is back
+		// Keep the last status; try again when it is back.
+		return NotReadyRetry, e.writeStatus(ctx, w, st)
 	}
 	m, err := e.c.Members.Get(cluster)
 	if err != nil {
 		return 0, e.setStatus(ctx, w, appliedFalse(fmt.Sprintf("connecting to cluster %s: %v", clusterName, err)), nil)
 	}
 	var statuses []workv1alpha1.ManifestStatus
-	var failures []string
+	var failures []error
+	wrote := false
 	for i, raw := range w.Spec.Workload.Manifests {
 		desired := &unstructured.Unstructured{}
 		if err := desired.UnmarshalJSON(raw.Raw); err != nil {
-			failures = append(failures, fmt.Sprintf("manifest %d: %v", i, err))
+			failures = append(failures, fmt.Errorf("manifest %d: %v", i, err))
 			continue
 		}
-		ms, err := e.apply(ctx, w, cluster, m, i, desired)
+		ms, written, err := e.apply(ctx, w, cluster, m, i, desired)
+		wrote = wrote || written
 		if err != nil {
-			failures = append(failures, err.Error())
+			failures = append(failures, err)
+			if !isConflict(err) {
+				e.recorder.Event(templateRef(desired), corev1.EventTypeWarning, events.SyncFailed,
+					fmt.Sprintf("Failed to create or update resource(%s) in member cluster(%s): %v", klog.KObj(desired), cluster.Name, err))
+			}
+		} else if written || !appliedAt(w) {
+			e.recorder.Event(templateRef(desired), corev1.EventTypeNormal, events.SyncSucceed,
+				fmt.Sprintf("Successfully applied resource(%v/%v) to cluster %s", desired.GetNamespace(), desired.GetName(), cluster.Name))
 		}
 		if ms != nil {
 			statuses = append(statuses, *ms)
 		}
 	}
-	cond := metav1.Condition{Type: workv1alpha1.WorkApplied, Status: metav1.ConditionTrue, Reason: "AppliedSuccessful",
-		Message: "Manifest has been successfully applied", ObservedGeneration: w.Generation}
+	cond := metav1.Condition{Type: workv1alpha1.WorkApplied, Status: metav1.ConditionTrue, Reason: appliedSuccessfulReason,
+		Message: appliedSuccessfulMessage, ObservedGeneration: w.Generation}
 	if len(failures) > 0 {
-		cond = appliedFalse(strings.Join(failures, "; "))
+		cond = appliedFalse(fmt.Sprintf("Failed to apply all manifests (%d/%d): %s",
+			len(w.Spec.Workload.Manifests)-len(failures), len(w.Spec.Workload.Manifests), utilerrors.NewAggregate(failures).Error()))
 		cond.ObservedGeneration = w.Generation
 	}
-	if err := e.setStatus(ctx, w, cond, statuses); err != nil {
+	e.recordSync(w, cluster.Name, cond, wrote, failures)
+	meta.SetStatusCondition(&st.Conditions, cond)
+	if cond.Status == metav1.ConditionTrue || len(statuses) > 0 {
+		e.recordReflection(w, st.ManifestStatuses, statuses)
+		st.ManifestStatuses = statuses
+	}
+	if err := e.writeStatus(ctx, w, st); err != nil {
 		return 0, err
 	}
 	if len(failures) > 0 {
@@ -298,8 +321,112 @@ func (e *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	return 0, nil
 }
 
+// Work conditions, worded as Karmada's execution controller words them.
+const (
+	appliedSuccessfulReason  = "AppliedSuccessful"
+	appliedSuccessfulMessage = "Manifest has been successfully applied"
+	appliedFailedReason      = "AppliedFailed"
+
+	dispatchingReason         = "Dispatching"
+	dispatchingMessage        = "Work is being dispatched to member clusters."
+	suspendDispatchingReason  = "SuspendDispatching"
+	suspendDispatchingMessage = "Work dispatching is in a suspended state."
+)
+
+// setDispatching sets the Dispatching condition on st (True while the Work is dispatched,
+// False while suspended) and leaves a WorkDispatching Event when its status changes.
+func (e *controller) setDispatching(w *workv1alpha1.Work, st *workv1alpha1.WorkStatus) {
+	cond := metav1.Condition{Type: workv1alpha1.WorkDispatching, Status: metav1.ConditionTrue,
+		Reason: dispatchingReason, Message: dispatchingMessage, ObservedGeneration: w.Generation}
+	if ptr.Deref(w.Spec.SuspendDispatching, false) {
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, suspendDispatchingReason, suspendDispatchingMessage
+	}
+	if meta.IsStatusConditionPresentAndEqual(st.Conditions, cond.Type, cond.Status) {
+		return
+	}
+	meta.SetStatusCondition(&st.Conditions, cond)
+	e.recorder.Event(w, corev1.EventTypeNormal, events.WorkDispatching, cond.Message)
+}
+
+// appliedAt tells whether w's current generation was already applied successfully.
+func appliedAt(w *workv1alpha1.Work) bool {
+	c := meta.FindStatusCondition(w.Status.Conditions, workv1alpha1.WorkApplied)
+	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == w.Generation
+}
+
+// recordSync leaves Karmada's SyncSucceed / SyncFailed Event on the Work: success when this
+// generation is applied for the first time or a member object was written, failure when
+// the failure is new.
+func (e *controller) recordSync(w *workv1alpha1.Work, cluster string, cond metav1.Condition, wrote bool, failures []error) {
+	if len(failures) > 0 {
+		if !slices.ContainsFunc(failures, func(err error) bool { return !isConflict(err) }) {
+			return // the member object changed meanwhile: retried at once, not a failure to report
+		}
+		if prev := meta.FindStatusCondition(w.Status.Conditions, workv1alpha1.WorkApplied); prev == nil || prev.Message != cond.Message {
+			e.recorder.Eventf(w, corev1.EventTypeWarning, events.SyncFailed, "Failed to sync work(%s/%s) to cluster(%s), err: %v",
+				w.Namespace, w.Name, cluster, utilerrors.NewAggregate(failures))
+		}
+		return
+	}
+	if wrote || !appliedAt(w) {
+		e.recorder.Eventf(w, corev1.EventTypeNormal, events.SyncSucceed, "Sync work(%s/%s) to cluster(%s) successful.", w.Namespace, w.Name, cluster)
+	}
+}
+
+// recordReflection leaves the work status controller's Events on w for the manifests
+// whose reflected status or health changed.
+func (e *controller) recordReflection(w *workv1alpha1.Work, old, cur []workv1alpha1.ManifestStatus) {
+	for i := range cur {
+		ms := &cur[i]
+		var prev *workv1alpha1.ManifestStatus
+		for j := range old {
+			if old[j].Identifier == ms.Identifier {
+				prev = &old[j]
+			}
+		}
+		id := ms.Identifier
+		if prev == nil || !apiequality.Semantic.DeepEqual(prev.Status, ms.Status) {
+			e.statusRecorder.Eventf(w, corev1.EventTypeNormal, events.ReflectStatusSucceed,
+				"Reflect status for object(%s/%s/%s) succeed.", id.Kind, id.Namespace, id.Name)
+		}
+		if e.c.Interpreter.HookEnabled(schema.GroupVersionKind{Group: id.Group, Version: id.Version, Kind: id.Kind}, interpreter.OperationInterpretHealth) &&
+			(prev == nil || prev.Health != ms.Health) && ms.Health != workv1alpha1.ResourceUnknown {
+			word := "healthy"
+			if ms.Health == workv1alpha1.ResourceUnhealthy {
+				word = "unhealthy"
+			}
+			e.statusRecorder.Eventf(w, corev1.EventTypeNormal, events.InterpretHealthSucceed,
+				"Interpret health of object(%s/%s/%s) as %s.", id.Kind, id.Namespace, id.Name, word)
+		}
+	}
+}
+
+// applyError is a failed write to a member; conflict marks a 409 (the member object changed
+// since it was read), which is retried at once rather than reported.
+type applyError struct {
+	conflict bool
+	err      error
+}
+
+func (e *applyError) Error() string { return e.err.Error() }
+func (e *applyError) Unwrap() error { return e.err }
+
+func isConflict(err error) bool {
+	var ae *applyError
+	return errors.As(err, &ae) && ae.conflict
+}
+
+// templateRef refers to the resource template a manifest was rendered from (its uid is
+// the manifest's resourcetemplate.karmada.io/uid annotation), for Events on it.
+func templateRef(m *unstructured.Unstructured) *corev1.ObjectReference {
+	return &corev1.ObjectReference{
+		APIVersion: m.GetAPIVersion(), Kind: m.GetKind(), Namespace: m.GetNamespace(), Name: m.GetName(),
+		UID: types.UID(m.GetAnnotations()[workv1alpha2.ResourceTemplateUIDAnnotation]),
+	}
+}
+
 func appliedFalse(msg string) metav1.Condition {
-	return metav1.Condition{Type: workv1alpha1.WorkApplied, Status: metav1.ConditionFalse, Reason: "AppliedFailed", Message: msg}
+	return metav1.Condition{Type: workv1alpha1.WorkApplied, Status: metav1.ConditionFalse, Reason: appliedFailedReason, Message: msg}
 }
 
 func describe(u *unstructured.Unstructured) string {
@@ -309,12 +436,13 @@ func describe(u *unstructured.Unstructured) string {
 	return fmt.Sprintf("%s %s", u.GetKind(), u.GetName())
 }
 
-// apply makes one manifest true in the member and returns its reflected status.
+// apply makes one manifest true in the member and returns its reflected status and
+// whether it wrote the member object.
 func (e *controller) apply(ctx context.Context, w *workv1alpha1.Work, cluster *clusterv1alpha1.Cluster, m *membercluster.Member,
-	ordinal int, desired *unstructured.Unstructured) (*workv1alpha1.ManifestStatus, error) {
+	ordinal int, desired *unstructured.Unstructured) (*workv1alpha1.ManifestStatus, bool, error) {
 	mapping, err := e.c.Templates.Mapping(desired.GetAPIVersion(), desired.GetKind())
 	if err != nil {
-		return nil, fmt.Errorf("%s: unknown kind: %v", describe(desired), err)
+		return nil, false, fmt.Errorf("%s: unknown kind: %v", describe(desired), err)
 	}
 	gvr := mapping.Resource
 	if mapping.Scope.Name() != meta.RESTScopeNameNamespace {
@@ -322,12 +450,12 @@ func (e *controller) apply(ctx context.Context, w *workv1alpha1.Work, cluster *c
 	}
 	inf, err := e.informer(ctx, m, gvr)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	client := m.Dynamic.Resource(gvr).Namespace(desired.GetNamespace())
 	cached, found, err := inf.GetStore().GetByKey(controllers.StoreKey(desired.GetNamespace(), desired.GetName()))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var observed *unstructured.Unstructured
 	if found {
@@ -338,53 +466,46 @@ func (e *controller) apply(ctx context.Context, w *workv1alpha1.Work, cluster *c
 		case err == nil:
 			metrics.MemberApplies.WithLabelValues(cluster.Name, "create", "success").Inc()
 			metrics.TemplateApplied(types.UID(desired.GetAnnotations()[workv1alpha2.ResourceTemplateUIDAnnotation]))
-			return e.reflect(w, ordinal, gvr, created), nil
+			return e.reflect(w, ordinal, gvr, created), true, nil
 		case apierrors.IsAlreadyExists(err):
 			// Not in our cache of managed objects: somebody else's object, or one whose
 			// managed label was removed. Read it to decide.
 			observed, err = client.Get(ctx, desired.GetName(), metav1.GetOptions{})
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", describe(desired), err)
+				return nil, false, fmt.Errorf("%s: %v", describe(desired), err)
 			}
 		default:
 			metrics.MemberApplies.WithLabelValues(cluster.Name, "create", "error").Inc()
-			e.recorder.Eventf(w, corev1.EventTypeWarning, "ApplyFailed", "Creating %s in cluster %s failed: %v", describe(desired), cluster.Name, err)
-			return nil, fmt.Errorf("creating %s in cluster %s: %v", describe(desired), cluster.Name, err)
+			return nil, false, fmt.Errorf("creating %s in cluster %s: %v", describe(desired), cluster.Name, err)
 		}
 	}
 	if observed.GetLabels()[policyv1alpha1.ManagedByKarmadaLabel] != policyv1alpha1.ManagedByKarmadaLabelValue &&
 		desired.GetAnnotations()[workv1alpha2.ResourceConflictResolutionAnnotation] != workv1alpha2.ResourceConflictResolutionOverwrite {
 		if desired.GetKind() == "Namespace" && desired.GetAPIVersion() == "v1" {
 			// A namespace the member already had is used as it is and never taken over.
-			return e.reflect(w, ordinal, gvr, observed), nil
+			return e.reflect(w, ordinal, gvr, observed), false, nil
 		}
-		msg := fmt.Sprintf("%s already exists in cluster %s and is not managed by the control plane; it was left untouched. "+
+		return nil, false, fmt.Errorf("%s already exists in cluster %s and is not managed by the control plane; it was left untouched. "+
 			"Set conflictResolution: Overwrite in the PropagationPolicy (or annotate the template %s=%s) to take it over",
 			describe(desired), cluster.Name, workv1alpha2.ResourceConflictResolutionAnnotation, workv1alpha2.ResourceConflictResolutionOverwrite)
-		if c := meta.FindStatusCondition(w.Status.Conditions, workv1alpha1.WorkApplied); c == nil || c.Message != msg {
-			e.recorder.Event(w, corev1.EventTypeWarning, "ApplyConflict", msg)
-		}
-		return nil, errors.New(msg)
 	}
 	want, err := e.c.Interpreter.Retain(desired, observed)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", describe(desired), err)
+		return nil, false, fmt.Errorf("%s: %v", describe(desired), err)
 	}
 	mergeMemberMetadata(want, observed)
 	if subset(want.Object, observed.Object) {
-		return e.reflect(w, ordinal, gvr, observed), nil
+		return e.reflect(w, ordinal, gvr, observed), false, nil
 	}
 	updated, err := client.Update(ctx, want, metav1.UpdateOptions{FieldManager: fieldManager})
 	if err != nil {
 		metrics.MemberApplies.WithLabelValues(cluster.Name, "update", "error").Inc()
-		if !apierrors.IsConflict(err) {
-			e.recorder.Eventf(w, corev1.EventTypeWarning, "ApplyFailed", "Updating %s in cluster %s failed: %v", describe(desired), cluster.Name, err)
-		}
-		return nil, fmt.Errorf("updating %s in cluster %s: %v", describe(desired), cluster.Name, err)
+		return nil, false, &applyError{conflict: apierrors.IsConflict(err),
+			err: fmt.Errorf("updating %s in cluster %s: %v", describe(desired), cluster.Name, err)}
 	}
 	metrics.MemberApplies.WithLabelValues(cluster.Name, "update", "success").Inc()
 	metrics.TemplateApplied(types.UID(desired.GetAnnotations()[workv1alpha2.ResourceTemplateUIDAnnotation]))
-	return e.reflect(w, ordinal, gvr, updated), nil
+	return e.reflect(w, ordinal, gvr, updated), true, nil
 }
 
 const fieldManager = "karmada-one"
@@ -491,7 +612,9 @@ func normalize(v interface{}) interface{} {
 	return v
 }
 
-// reflect builds the manifest status of a member object.
+// reflect builds the manifest status of a member object. A status or health that cannot
+// be interpreted leaves the work status controller's failure Event on w (once per
+// message: the Work's manifest status keeps the last good status and an Unknown health).
 func (e *controller) reflect(w *workv1alpha1.Work, ordinal int, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) *workv1alpha1.ManifestStatus {
 	ms := &workv1alpha1.ManifestStatus{Identifier: workv1alpha1.ResourceIdentifier{
 		Ordinal: ordinal, Group: gvr.Group, Version: gvr.Version, Kind: obj.GetKind(), Resource: gvr.Resource,
@@ -499,11 +622,16 @@ func (e *controller) reflect(w *workv1alpha1.Work, ordinal int, gvr schema.Group
 	}}
 	if st, err := e.c.Interpreter.ReflectStatus(obj); err == nil {
 		ms.Status = st
+	} else {
+		e.statusRecorder.Eventf(w, corev1.EventTypeWarning, events.ReflectStatusFailed,
+			"Reflect status for object(%s/%s/%s) failed, err: %s.", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 	}
 	if h, err := e.c.Interpreter.InterpretHealth(obj); err == nil {
 		ms.Health = h
 	} else {
 		ms.Health = workv1alpha1.ResourceUnknown
+		e.statusRecorder.Eventf(w, corev1.EventTypeWarning, events.InterpretHealthFailed,
+			"Interpret health of object(%s/%s/%s) failed, err: %s.", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 	}
 	return ms
 }
@@ -511,7 +639,6 @@ func (e *controller) reflect(w *workv1alpha1.Work, ordinal int, gvr schema.Group
 func (e *controller) setStatus(ctx context.Context, w *workv1alpha1.Work, cond metav1.Condition, statuses []workv1alpha1.ManifestStatus) error {
 	st := w.Status.DeepCopy()
 	meta.SetStatusCondition(&st.Conditions, cond)
-	meta.RemoveStatusCondition(&st.Conditions, workv1alpha1.WorkDispatching)
 	if cond.Status == metav1.ConditionTrue || len(statuses) > 0 {
 		st.ManifestStatuses = statuses
 	}
@@ -609,21 +736,32 @@ func (e *controller) remove(ctx context.Context, w *workv1alpha1.Work, m *member
 	return err
 }
 
-// controlPlaneKeys are the label/annotation keys the control plane puts on member objects.
-var controlPlaneLabels = []string{
-	policyv1alpha1.ManagedByKarmadaLabel, workv1alpha2.WorkPermanentIDLabel,
-	workv1alpha2.ResourceBindingPermanentIDLabel, workv1alpha2.ClusterResourceBindingPermanentIDLabel,
-	policyv1alpha1.PropagationPolicyPermanentIDLabel, policyv1alpha1.ClusterPropagationPolicyPermanentIDLabel,
+// releasedLabels and releasedAnnotations are the keys stripped from a member object the
+// control plane leaves behind (preserveResourcesOnDeletion): exactly the ones Karmada
+// strips, so the object is no longer recognised as managed. Karmada also strips the claim
+// of the policy kind that can propagate the object's scope (releaseClaim).
+var releasedLabels = []string{
+	workv1alpha2.ResourceBindingPermanentIDLabel, workv1alpha2.WorkPermanentIDLabel, policyv1alpha1.ManagedByKarmadaLabel,
 }
 
-var controlPlaneAnnotations = []string{
-	workv1alpha2.WorkNamespaceAnnotation, workv1alpha2.WorkNameAnnotation,
+var releasedAnnotations = []string{
+	workv1alpha2.ManagedAnnotation, workv1alpha2.ManagedLabels,
 	workv1alpha2.ResourceBindingNamespaceAnnotationKey, workv1alpha2.ResourceBindingNameAnnotationKey,
-	workv1alpha2.ClusterResourceBindingAnnotationKey, workv1alpha2.ResourceTemplateUIDAnnotation,
-	workv1alpha2.ResourceTemplateGenerationAnnotationKey, workv1alpha2.ResourceConflictResolutionAnnotation,
-	workv1alpha2.ManagedLabels, workv1alpha2.ManagedAnnotation,
-	policyv1alpha1.PropagationPolicyNamespaceAnnotation, policyv1alpha1.PropagationPolicyNameAnnotation,
-	policyv1alpha1.ClusterPropagationPolicyAnnotation,
+	workv1alpha2.ResourceTemplateUIDAnnotation, workv1alpha2.ResourceTemplateGenerationAnnotationKey,
+	workv1alpha2.WorkNameAnnotation, workv1alpha2.WorkNamespaceAnnotation,
+}
+
+// releaseClaim strips the policy claim Karmada strips: a PropagationPolicy's from a
+// namespaced object, a ClusterPropagationPolicy's from a cluster-scoped one.
+func releaseClaim(l, a map[string]string, namespaced bool) {
+	if namespaced {
+		delete(l, policyv1alpha1.PropagationPolicyPermanentIDLabel)
+		delete(a, policyv1alpha1.PropagationPolicyNamespaceAnnotation)
+		delete(a, policyv1alpha1.PropagationPolicyNameAnnotation)
+		return
+	}
+	delete(l, policyv1alpha1.ClusterPropagationPolicyPermanentIDLabel)
+	delete(a, policyv1alpha1.ClusterPropagationPolicyAnnotation)
 }
 
 // release strips the control plane's marks from a member object it leaves behind.
@@ -632,12 +770,13 @@ func release(ctx context.Context, client interface {
 }, obj *unstructured.Unstructured) error {
 	obj = obj.DeepCopy()
 	l, a := obj.GetLabels(), obj.GetAnnotations()
-	for _, k := range controlPlaneLabels {
+	for _, k := range releasedLabels {
 		delete(l, k)
 	}
-	for _, k := range controlPlaneAnnotations {
+	for _, k := range releasedAnnotations {
 		delete(a, k)
 	}
+	releaseClaim(l, a, obj.GetNamespace() != "")
 	obj.SetLabels(l)
 	obj.SetAnnotations(a)
 	_, err := client.Update(ctx, obj, metav1.UpdateOptions{FieldManager: fieldManager})

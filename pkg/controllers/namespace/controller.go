@@ -23,6 +23,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/controllers/binding"
 	"github.com/karmada-one/karmada-one/pkg/detector"
+	"github.com/karmada-one/karmada-one/pkg/events"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
@@ -37,6 +38,7 @@ type controller struct {
 	clusters clusterlisters.ClusterLister
 	works    worklisters.WorkLister
 	cops     policylisters.ClusterOverridePolicyLister
+	// recorder records the override Events on namespaces, as Karmada's override manager.
 	recorder record.EventRecorder
 }
 
@@ -49,7 +51,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		clusters: c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
 		works:    c.KarmadaInformers.Work().V1alpha1().Works().Lister(),
 		cops:     c.KarmadaInformers.Policy().V1alpha1().ClusterOverridePolicies().Lister(),
-		recorder: c.EventRecorder("namespace-sync-controller"),
+		recorder: c.EventRecorder(events.ComponentOverrideManager),
 	}
 	if _, err := c.KarmadaInformers.Policy().V1alpha1().ClusterOverridePolicies().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(interface{}) { n.enqueueAll() },
@@ -159,7 +161,11 @@ func (n *controller) reconcile(ctx context.Context, name string) (time.Duration,
 		// istio-system differently per member).
 		applied, err := overrides.ApplyPolicies(m, cl, policies)
 		if err != nil {
-			n.recorder.Eventf(nsObj, corev1.EventTypeWarning, "ApplyOverridePolicyFailed", "Namespace for cluster %s: %v", cl.Name, err)
+			var oerr *overrides.Error
+			if errors.As(err, &oerr) && oerr.Name != "" {
+				n.recorder.Eventf(nsObj, corev1.EventTypeWarning, events.ApplyOverridePolicyFailed,
+					"Apply cluster override policy(%s) for cluster(%s) failed.", oerr.Name, cl.Name)
+			}
 			errs = append(errs, fmt.Errorf("cluster %s: %w", cl.Name, err))
 			continue
 		}
@@ -175,13 +181,18 @@ func (n *controller) reconcile(ctx context.Context, name string) (time.Duration,
 		}
 		execNS := names.GenerateExecutionSpaceName(cl.Name)
 		binding.PrepareManifest(m, execNS, workName, nil, nil)
-		_, err = binding.EnsureWork(ctx, n.c.KarmadaClient, n.works, binding.DesiredWork{
+		written, err := binding.EnsureWork(ctx, n.c.KarmadaClient, n.works, binding.DesiredWork{
 			Namespace: execNS, Name: workName, Manifest: m,
 			Labels:      map[string]string{namespaceSyncLabel: "true"},
 			Annotations: annotations, DropAnnotations: drop,
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("cluster %s: %w", cl.Name, err))
+		} else if written {
+			for _, a := range applied.ClusterOverrides {
+				n.recorder.Eventf(nsObj, corev1.EventTypeNormal, events.ApplyOverridePolicySucceed,
+					"Apply cluster override policy(%s) for cluster(%s) succeed.", a.PolicyName, cl.Name)
+			}
 		}
 	}
 	return 0, errors.Join(errs...)

@@ -6,9 +6,11 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,6 +31,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/controllers/addons"
 	"github.com/karmada-one/karmada-one/pkg/detector"
+	"github.com/karmada-one/karmada-one/pkg/events"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/metrics"
@@ -53,18 +56,24 @@ type controller struct {
 	// core's default (the general estimator) is used.
 	addons       *addons.State
 	withAccurate []estimator.Estimator
+
+	// written remembers, per binding key, the spec.clusters this scheduler wrote last, so
+	// the update event of its own write does not schedule the binding again.
+	writtenMu sync.Mutex
+	written   map[string][]workv1alpha2.TargetCluster
 }
 
 // Start runs the scheduler.
 func Start(ctx context.Context, c *controllers.Context) error {
 	s := &controller{
 		c:         c,
-		recorder:  c.EventRecorder("default-scheduler"),
+		recorder:  c.EventRecorder(events.ComponentScheduler),
 		queue:     controllers.NewQueue("scheduler"),
 		rbLister:  c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
 		crbLister: c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
 		clusters:  c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
 		addons:    addons.Shared(ctx, c.ControlPlaneClient, c.EventRecorder),
+		written:   map[string][]workv1alpha2.TargetCluster{},
 	}
 	accurate := estimator.NewAccurate(estimator.RegistryCaches(c.Members))
 	s.withAccurate = []estimator.Estimator{estimator.NewGeneral(true), accurate}
@@ -85,7 +94,19 @@ func Start(ctx context.Context, c *controllers.Context) error {
 			if o == nil || n == nil || o.GetGeneration() != n.GetGeneration() ||
 				o.GetAnnotations()[policyv1alpha1.PolicyPlacementAnnotation] != n.GetAnnotations()[policyv1alpha1.PolicyPlacementAnnotation] ||
 				!equalClaim(o, n) {
-				s.enqueue(obj)
+				if !s.ownWrite(oldObj, obj) {
+					s.enqueue(obj)
+				}
+			}
+		},
+		DeleteFunc: func(obj interface{}) {
+			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = t.Obj
+			}
+			if k := keyOf(obj); k != "" {
+				s.writtenMu.Lock()
+				delete(s.written, k)
+				s.writtenMu.Unlock()
 			}
 		},
 	}
@@ -140,13 +161,57 @@ func clusterChanged(old, cur *clusterv1alpha1.Cluster) bool {
 		meta.IsStatusConditionTrue(cur.Status.Conditions, clusterv1alpha1.ClusterConditionReady)
 }
 
-func (s *controller) enqueue(obj interface{}) {
+func keyOf(obj interface{}) string {
 	switch b := obj.(type) {
 	case *workv1alpha2.ResourceBinding:
-		s.queue.Add("rb|" + b.Namespace + "|" + b.Name)
+		return "rb|" + b.Namespace + "|" + b.Name
 	case *workv1alpha2.ClusterResourceBinding:
-		s.queue.Add("crb||" + b.Name)
+		return "crb||" + b.Name
 	}
+	return ""
+}
+
+func (s *controller) enqueue(obj interface{}) {
+	if k := keyOf(obj); k != "" {
+		s.queue.Add(k)
+	}
+}
+
+// ownWrite tells whether the update from oldObj to obj is only the scheduler's own last
+// write: spec.clusters as it wrote them, the placement annotation of the current
+// placement, nothing else in the spec or the claim.
+func (s *controller) ownWrite(oldObj, obj interface{}) bool {
+	var os, ns *workv1alpha2.ResourceBindingSpec
+	var n metav1.Object
+	switch b := obj.(type) {
+	case *workv1alpha2.ResourceBinding:
+		o, ok := oldObj.(*workv1alpha2.ResourceBinding)
+		if !ok {
+			return false
+		}
+		os, ns, n = &o.Spec, &b.Spec, b
+	case *workv1alpha2.ClusterResourceBinding:
+		o, ok := oldObj.(*workv1alpha2.ClusterResourceBinding)
+		if !ok {
+			return false
+		}
+		os, ns, n = &o.Spec, &b.Spec, b
+	default:
+		return false
+	}
+	o, _ := meta.Accessor(oldObj)
+	if !equalClaim(o, n) || n.GetAnnotations()[policyv1alpha1.PolicyPlacementAnnotation] != placementJSON(ns.Placement) {
+		return false
+	}
+	s.writtenMu.Lock()
+	written, ok := s.written[keyOf(obj)]
+	s.writtenMu.Unlock()
+	if !ok || !slices.Equal(written, ns.Clusters) {
+		return false
+	}
+	a, b := *os, *ns
+	a.Clusters, b.Clusters = nil, nil
+	return apiequality.Semantic.DeepEqual(a, b)
 }
 
 func (s *controller) enqueueAll() {
@@ -167,6 +232,8 @@ type binding struct {
 	spec   *workv1alpha2.ResourceBindingSpec
 	status *workv1alpha2.ResourceBindingStatus
 }
+
+func (b *binding) cluster() bool { return b.obj.GetNamespace() == "" }
 
 func (s *controller) get(key string) (*binding, error) {
 	p := strings.SplitN(key, "|", 3)
@@ -217,12 +284,42 @@ func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		Clusters:             clusters,
 		Estimators:           s.estimators(),
 	})
-	if err != nil {
+	var cerr *core.Error
+	if err != nil && !errors.As(err, &cerr) {
+		cerr = &core.Error{Reason: core.ReasonSchedulerError, Message: err.Error()}
+	}
+	var failures []core.TermFailure
+	if cerr != nil {
+		failures = cerr.TermFailures
+	} else {
+		failures = res.TermFailures
+	}
+	s.recordTermFailures(b, failures)
+	if cerr != nil {
 		metrics.SchedulingDuration.WithLabelValues("unschedulable").Observe(time.Since(start).Seconds())
-		return RetryUnschedulable, s.failed(ctx, b, err)
+		if cerr.Reason == core.ReasonNoClusterFit {
+			// As in Karmada: nothing fits any more, so nothing is targeted (the members'
+			// copies are removed); a cluster or policy change brings the binding back.
+			return 0, s.noClusterFits(ctx, key, b, cerr)
+		}
+		return RetryUnschedulable, s.failed(ctx, b, cerr)
 	}
 	metrics.SchedulingDuration.WithLabelValues("scheduled").Observe(time.Since(start).Seconds())
-	return 0, s.succeeded(ctx, b, res)
+	return 0, s.succeeded(ctx, key, b, res)
+}
+
+// recordTermFailures leaves, as Karmada does, one ScheduleBindingFailed Event on the
+// binding per placement.clusterAffinities term that was tried and did not fit.
+func (s *controller) recordTermFailures(b *binding, failures []core.TermFailure) {
+	for _, f := range failures {
+		if b.cluster() {
+			s.recorder.Eventf(b.obj, corev1.EventTypeWarning, events.ScheduleBindingFailed,
+				"failed to schedule ClusterResourceBinding(%s) with clusterAffiliates index(%d): %v", b.obj.GetName(), f.Index, f.Err)
+		} else {
+			s.recorder.Eventf(b.obj, corev1.EventTypeWarning, events.ScheduleBindingFailed,
+				"failed to schedule ResourceBinding(%s/%s) with clusterAffiliates index(%d): %v", b.obj.GetNamespace(), b.obj.GetName(), f.Index, f.Err)
+		}
+	}
 }
 
 // estimators are those of this scheduling round: nil (the core's default, the general
@@ -239,44 +336,73 @@ func placementJSON(p *policyv1alpha1.Placement) string {
 	return string(raw)
 }
 
-func (s *controller) succeeded(ctx context.Context, b *binding, res core.Result) error {
+// writeResult patches spec.clusters and the applied-placement annotation when either
+// differs from what the binding holds, and remembers what it wrote.
+func (s *controller) writeResult(ctx context.Context, key string, b *binding, clusters []workv1alpha2.TargetCluster) (*binding, bool, error) {
 	placement := placementJSON(b.spec.Placement)
-	changed := !slices.Equal(b.spec.Clusters, res.Clusters)
-	now := metav1.Now()
-	if changed || b.obj.GetAnnotations()[policyv1alpha1.PolicyPlacementAnnotation] != placement {
-		b.spec.Clusters = res.Clusters
-		ann := b.obj.GetAnnotations()
-		if ann == nil {
-			ann = map[string]string{}
-		}
-		ann[policyv1alpha1.PolicyPlacementAnnotation] = placement
-		b.obj.SetAnnotations(ann)
-		updated, err := s.update(ctx, b)
-		if err != nil {
-			return err
-		}
-		b = updated
+	changed := !slices.Equal(b.spec.Clusters, clusters)
+	if !changed && b.obj.GetAnnotations()[policyv1alpha1.PolicyPlacementAnnotation] == placement {
+		return b, false, nil
 	}
+	b.spec.Clusters = clusters
+	ann := b.obj.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[policyv1alpha1.PolicyPlacementAnnotation] = placement
+	b.obj.SetAnnotations(ann)
+	s.writtenMu.Lock()
+	s.written[key] = slices.Clone(clusters)
+	s.writtenMu.Unlock()
+	updated, err := s.update(ctx, b)
+	if err != nil {
+		return nil, false, err
+	}
+	return updated, changed, nil
+}
+
+func (s *controller) succeeded(ctx context.Context, key string, b *binding, res core.Result) error {
+	var prev *metav1.Condition
+	if c := meta.FindStatusCondition(b.status.Conditions, workv1alpha2.Scheduled); c != nil {
+		prev = c.DeepCopy()
+	}
+	b, changed, err := s.writeResult(ctx, key, b, res.Clusters)
+	if err != nil {
+		return err
+	}
+	// Every successful pass refreshes lastScheduledTime, as in Karmada.
+	now := metav1.Now()
 	st := b.status.DeepCopy()
 	st.SchedulerObservedGeneration = b.obj.GetGeneration()
 	st.SchedulerObservedAffinityName = res.AffinityName
-	if changed || st.LastScheduledTime == nil ||
-		(b.spec.RescheduleTriggeredAt != nil && st.LastScheduledTime.Before(b.spec.RescheduleTriggeredAt)) {
-		st.LastScheduledTime = &now
-	}
+	st.LastScheduledTime = &now
 	meta.SetStatusCondition(&st.Conditions, metav1.Condition{
 		Type: workv1alpha2.Scheduled, Status: metav1.ConditionTrue, Reason: workv1alpha2.BindingReasonSuccess,
-		Message: "Binding has been scheduled successfully.", ObservedGeneration: b.obj.GetGeneration(),
+		Message: scheduledMessage, ObservedGeneration: b.obj.GetGeneration(),
 	})
 	if err := s.updateStatus(ctx, b, st); err != nil {
 		return err
 	}
-	if changed {
-		msg := "Binding has been scheduled successfully. Result: {" + resultString(res.Clusters) + "}"
-		s.recorder.Event(b.obj, corev1.EventTypeNormal, "ScheduleBindingSucceed", msg)
-		s.recorder.Event(controllers.TemplateRef(b.spec), corev1.EventTypeNormal, "ScheduleBindingSucceed", msg)
+	// The Event says what was decided: on a new result, or when the binding was not
+	// scheduled before (its first decision, or a recovery from a failure).
+	if changed || prev == nil || prev.Status != metav1.ConditionTrue {
+		msg := successMessage(b.cluster(), res.Clusters)
+		s.recorder.Event(b.obj, corev1.EventTypeNormal, events.ScheduleBindingSucceed, msg)
+		s.recorder.Event(controllers.TemplateRef(b.spec), corev1.EventTypeNormal, events.ScheduleBindingSucceed, msg)
 	}
 	return nil
+}
+
+// scheduledMessage is the Scheduled condition's message on success.
+const scheduledMessage = "Binding has been scheduled successfully."
+
+// successMessage is Karmada's ScheduleBindingSucceed message; Karmada writes it without
+// the colon for ClusterResourceBindings, and so do we.
+func successMessage(cluster bool, clusters []workv1alpha2.TargetCluster) string {
+	if cluster {
+		return scheduledMessage + " Result {" + resultString(clusters) + "}"
+	}
+	return scheduledMessage + " Result: {" + resultString(clusters) + "}"
 }
 
 func resultString(clusters []workv1alpha2.TargetCluster) string {
@@ -287,26 +413,34 @@ func resultString(clusters []workv1alpha2.TargetCluster) string {
 	return strings.Join(parts, ", ")
 }
 
-// failed records why nothing fits. spec.clusters is left as it was: a workload that
-// runs somewhere keeps running there until a decision can be made.
-func (s *controller) failed(ctx context.Context, b *binding, err error) error {
-	reason, msg := core.ReasonSchedulerError, err.Error()
-	if e, ok := err.(*core.Error); ok {
-		reason = e.Reason
+// noClusterFits clears spec.clusters (recording the placement it was decided for), as
+// Karmada does when no cluster passes the filters, and says why.
+func (s *controller) noClusterFits(ctx context.Context, key string, b *binding, cerr *core.Error) error {
+	b, _, err := s.writeResult(ctx, key, b, nil)
+	if err != nil {
+		return err
 	}
+	return s.failed(ctx, b, cerr)
+}
+
+// failed records why the binding cannot be scheduled; spec.clusters is left as it is
+// (noClusterFits clears it first when nothing fits at all).
+func (s *controller) failed(ctx context.Context, b *binding, cerr *core.Error) error {
 	st := b.status.DeepCopy()
-	prev := meta.FindStatusCondition(st.Conditions, workv1alpha2.Scheduled)
+	var prev *metav1.Condition
+	if c := meta.FindStatusCondition(st.Conditions, workv1alpha2.Scheduled); c != nil {
+		prev = c.DeepCopy() // SetStatusCondition below changes the condition in place
+	}
 	meta.SetStatusCondition(&st.Conditions, metav1.Condition{
-		Type: workv1alpha2.Scheduled, Status: metav1.ConditionFalse, Reason: reason, Message: msg,
+		Type: workv1alpha2.Scheduled, Status: metav1.ConditionFalse, Reason: cerr.Reason, Message: cerr.Message,
 		ObservedGeneration: b.obj.GetGeneration(),
 	})
-	st.SchedulerObservedGeneration = b.obj.GetGeneration()
 	if err := s.updateStatus(ctx, b, st); err != nil {
 		return err
 	}
-	if prev == nil || prev.Status != metav1.ConditionFalse || prev.Message != msg {
-		s.recorder.Event(b.obj, corev1.EventTypeWarning, "ScheduleBindingFailed", msg)
-		s.recorder.Event(controllers.TemplateRef(b.spec), corev1.EventTypeWarning, "ScheduleBindingFailed", msg)
+	if prev == nil || prev.Status != metav1.ConditionFalse || prev.Message != cerr.Message {
+		s.recorder.Event(b.obj, corev1.EventTypeWarning, events.ScheduleBindingFailed, cerr.Message)
+		s.recorder.Event(controllers.TemplateRef(b.spec), corev1.EventTypeWarning, events.ScheduleBindingFailed, cerr.Message)
 	}
 	return nil
 }

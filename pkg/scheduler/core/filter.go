@@ -30,13 +30,18 @@ import (
 // rejection says why a cluster was filtered out. The message is only formatted when scheduling
 // fails, so that tainted clusters cost nothing on the success path.
 type rejection struct {
-	reason string
-	taint  *corev1.Taint // for reasonTaint
-	field  string        // for reasonNoField
+	// deleting: the cluster is being deleted; it is no candidate and, as in Karmada, is
+	// not listed among the reasons.
+	deleting bool
+	reason   string
+	taint    *corev1.Taint // for reasonTaint
+	field    string        // for reasonNoField
 }
 
 func (r rejection) String() string {
 	switch {
+	case r.deleting:
+		return ""
 	case r.taint != nil:
 		return fmt.Sprintf(r.reason, r.taint.ToString())
 	case r.field != "":
@@ -51,7 +56,7 @@ func (r rejection) String() string {
 // "targeted but not usable" so the message answers the question the user actually has.
 func (s *state) filter(c *clusterv1alpha1.Cluster, m *affinity.Matcher) rejection {
 	if c.DeletionTimestamp != nil {
-		return rejection{reason: reasonDeleting}
+		return rejection{deleting: true}
 	}
 	if !m.Matches(c) {
 		return rejection{reason: reasonAffinity}

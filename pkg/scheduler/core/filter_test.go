@@ -18,7 +18,6 @@ package core
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -174,7 +173,7 @@ func TestFilters(t *testing.T) {
 				"api":      "cluster(s) did not have the API resource",
 				"region":   "cluster(s) did not have region property",
 				"evicted":  "cluster(s) is in the process of eviction",
-				"gone":     "cluster(s) is being deleted",
+				"gone":     "", // being deleted: no candidate, no reason (as in Karmada)
 			},
 		},
 	}
@@ -216,14 +215,26 @@ func TestNoClusterFitMessage(t *testing.T) {
 		newCluster("member3"),
 	}
 	err := mustFail(t, Input{Spec: deployment(2, &policyv1alpha1.Placement{ClusterAffinity: names("member1", "member2")}), Clusters: cs})
-	want := "0/3 clusters are available: 1 cluster(s) did not match the placement cluster affinity constraint (member3), " +
-		"2 cluster(s) had untolerated taint {cluster.karmada.io/not-ready:NoSchedule} (member1, member2)."
+	want := "0/3 clusters are available: 1 cluster(s) did not match the placement cluster affinity constraint, " +
+		"2 cluster(s) had untolerated taint {cluster.karmada.io/not-ready:NoSchedule}."
 	if err.Reason != ReasonNoClusterFit || err.Error() != want {
 		t.Fatalf("got %s %q\nwant %q", err.Reason, err.Error(), want)
 	}
 
+	if err.Filtered["member3"] != "cluster(s) did not match the placement cluster affinity constraint" {
+		t.Fatalf("per-cluster reasons: %v", err.Filtered)
+	}
+
 	err = mustFail(t, Input{Spec: deployment(2, nil)})
 	if err.Error() != "0/0 clusters are available: no cluster exists." {
+		t.Fatalf("got %q", err.Error())
+	}
+
+	// Clusters being deleted are counted but give no reason, as in Karmada.
+	deleting := newCluster("member1")
+	deleting.DeletionTimestamp = &metav1.Time{}
+	err = mustFail(t, Input{Spec: deployment(2, nil), Clusters: []*clusterv1alpha1.Cluster{deleting}})
+	if err.Error() != "0/1 clusters are available: no cluster exists." {
 		t.Fatalf("got %q", err.Error())
 	}
 }
@@ -257,10 +268,19 @@ func TestClusterAffinitiesFallBackInOrder(t *testing.T) {
 		t.Fatalf("affinity %q, want last", res.AffinityName)
 	}
 
-	// Every term fails: the first term's reason is reported.
+	// A later term wins: the earlier ones are reported as failed.
+	cs[0] = newCluster("primary", withTaint(notReady, corev1.TaintEffectNoSchedule))
+	res = mustSchedule(t, Input{Spec: deployment(1, p), Clusters: cs})
+	if len(res.TermFailures) != 1 || res.TermFailures[0].Index != 0 || res.TermFailures[0].Err.Reason != ReasonNoClusterFit {
+		t.Fatalf("term failures %+v", res.TermFailures)
+	}
+
+	// Every term fails: the first term's reason is reported, every term is listed.
 	err := mustFail(t, Input{Spec: deployment(1, p), Clusters: []*clusterv1alpha1.Cluster{newCluster("other")}})
-	if err.Reason != ReasonNoClusterFit || !strings.HasPrefix(err.Message, "0/1 clusters are available: 1 cluster(s) did not match") ||
-		!strings.Contains(err.Message, `affinity term "primary"`) {
+	if err.Reason != ReasonNoClusterFit || err.Message != "0/1 clusters are available: 1 cluster(s) did not match the placement cluster affinity constraint." {
 		t.Fatalf("got %s %q", err.Reason, err.Message)
+	}
+	if len(err.TermFailures) != 3 || err.TermFailures[2].Index != 2 {
+		t.Fatalf("term failures %+v", err.TermFailures)
 	}
 }

@@ -126,22 +126,19 @@ func Schedule(in Input) (Result, error) {
 			break
 		}
 	}
-	var firstErr *Error
+	var failures []TermFailure
 	for i := start; i < len(terms); i++ {
 		clusters, err := s.scheduleTerm(&terms[i].ClusterAffinity)
 		if err == nil {
-			return Result{Clusters: clusters, AffinityName: terms[i].AffinityName}, nil
+			return Result{Clusters: clusters, AffinityName: terms[i].AffinityName, TermFailures: failures}, nil
 		}
-		if firstErr == nil {
-			firstErr = err
-		}
+		failures = append(failures, TermFailure{Index: i, Err: err})
 	}
-	// Like Karmada, report why the preferred term failed: that is the one the user wants.
-	if len(terms)-start > 1 {
-		firstErr.Message = fmt.Sprintf("%s (affinity term %q; the %d terms after it failed too)",
-			firstErr.Message, terms[start].AffinityName, len(terms)-start-1)
-	}
-	return Result{}, firstErr
+	// Like Karmada, the decision reports why the preferred (first tried) term failed: that
+	// is the one the user wants; every failed term is listed too.
+	firstErr := *failures[0].Err
+	firstErr.TermFailures = failures
+	return Result{}, &firstErr
 }
 
 func newState(in *Input) (*state, *Error) {
@@ -251,7 +248,7 @@ func (s *state) scheduleTerm(aff *policyv1alpha1.ClusterAffinity) ([]workv1alpha
 
 	cands := make([]candidate, 0, len(s.in.Clusters))
 	for i, c := range s.in.Clusters {
-		if r := s.filter(c, m); r.reason != "" {
+		if r := s.filter(c, m); r.reason != "" || r.deleting {
 			continue
 		}
 		cands = append(cands, s.newCandidate(i, c))

@@ -250,6 +250,17 @@ func candidateNames(cands []candidate) string {
 	return joinNames(names)
 }
 
+// maxNamesPerLine caps the cluster names listed in one message, so a fleet of hundreds
+// does not produce a condition message of kilobytes.
+const maxNamesPerLine = 10
+
+func joinNames(names []string) string {
+	if len(names) <= maxNamesPerLine {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxNamesPerLine], ", "), len(names)-maxNamesPerLine)
+}
+
 func regionNames(regions []*region) string {
 	names := make([]string, len(regions))
 	for i, r := range regions {

@@ -69,6 +69,9 @@ type Result struct {
 	// AffinityName is the name of the placement.clusterAffinities term that succeeded, for
 	// status.schedulerObservingAffinityName; empty when the placement uses clusterAffinity.
 	AffinityName string
+	// TermFailures are the placement.clusterAffinities terms tried (and failed) before the
+	// one that succeeded.
+	TermFailures []TermFailure
 }
 
 // Reasons of a failed decision; they are the Scheduled condition reasons.
@@ -91,6 +94,16 @@ type Error struct {
 	// Available maps each candidate cluster to the replicas it can still take (Unschedulable
 	// for lack of capacity).
 	Available map[string]int64
+	// TermFailures are the placement.clusterAffinities terms that were tried and failed, in
+	// the order they were tried (the first is this error itself).
+	TermFailures []TermFailure
+}
+
+// TermFailure is one placement.clusterAffinities term that could not be scheduled.
+type TermFailure struct {
+	// Index is the term's position in placement.clusterAffinities.
+	Index int
+	Err   *Error
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -102,30 +115,28 @@ const (
 	reasonAPI      = "cluster(s) did not have the API resource"
 	reasonNoField  = "cluster(s) did not have %s property"
 	reasonEviction = "cluster(s) is in the process of eviction"
-	reasonDeleting = "cluster(s) is being deleted"
 )
 
-// maxNamesPerLine caps the cluster names listed behind one reason, so a fleet of hundreds
-// does not produce a condition message of kilobytes.
-const maxNamesPerLine = 10
-
-// newFitError builds the NoClusterFit error: "0/3 clusters are available: 1 cluster(s) did not
-// match the placement cluster affinity constraint (member3), 2 cluster(s) had untolerated taint
-// {cluster.karmada.io/not-ready:NoSchedule} (member1, member2)." — Karmada's histogram, with the
-// names of the clusters behind each count so that the message says per cluster what happened.
+// newFitError builds the NoClusterFit error exactly as Karmada words it: "0/3 clusters are
+// available: 1 cluster(s) did not match the placement cluster affinity constraint, 2 cluster(s)
+// had untolerated taint {cluster.karmada.io/not-ready:NoSchedule}." — a histogram of the
+// reasons, sorted. total counts every cluster; clusters being deleted have no reason (they
+// are not candidates at all), so when nothing else was considered the message says that no
+// cluster exists. Filtered keeps the per-cluster reasons.
 func newFitError(total int, filtered map[string]string) *Error {
-	if total == 0 || len(filtered) == 0 {
+	counts := map[string]int{}
+	for _, reason := range filtered {
+		if reason != "" {
+			counts[reason]++
+		}
+	}
+	if total == 0 || len(counts) == 0 {
 		return &Error{Reason: ReasonNoClusterFit, Filtered: filtered,
 			Message: fmt.Sprintf("0/%d clusters are available: no cluster exists.", total)}
 	}
-	byReason := map[string][]string{}
-	for name, reason := range filtered {
-		byReason[reason] = append(byReason[reason], name)
-	}
-	parts := make([]string, 0, len(byReason))
-	for reason, names := range byReason {
-		sort.Strings(names)
-		parts = append(parts, fmt.Sprintf("%d %s (%s)", len(names), reason, joinNames(names)))
+	parts := make([]string, 0, len(counts))
+	for reason, n := range counts {
+		parts = append(parts, fmt.Sprintf("%d %s", n, reason))
 	}
 	sort.Strings(parts)
 	return &Error{
@@ -133,11 +144,4 @@ func newFitError(total int, filtered map[string]string) *Error {
 		Filtered: filtered,
 		Message:  fmt.Sprintf("0/%d clusters are available: %s.", total, strings.Join(parts, ", ")),
 	}
-}
-
-func joinNames(names []string) string {
-	if len(names) <= maxNamesPerLine {
-		return strings.Join(names, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxNamesPerLine], ", "), len(names)-maxNamesPerLine)
 }

@@ -75,6 +75,8 @@ var nodeSpecs = map[string][]members.NodeSpec{
 }
 
 type env struct {
+	// logPath is the control plane's log (klog), when it could be created.
+	logPath string
 	cp      *framework.Server
 	karmada karmadaclient.Interface
 	ctl     string
@@ -106,6 +108,7 @@ func setup(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e := &env{
+		logPath: logPathOf(logFile),
 		members: map[string]*members.Member{},
 		mkube:   map[string]kubernetes.Interface{},
 		mdyn:    map[string]dynamic.Interface{},
@@ -158,6 +161,13 @@ func setup(t *testing.T) *env {
 		return nil
 	})
 	return e
+}
+
+func logPathOf(f *os.File) string {
+	if f == nil {
+		return ""
+	}
+	return f.Name()
 }
 
 // quietKlog sends klog (errors included) to w only.

@@ -29,6 +29,9 @@ func TestPropagation(t *testing.T) {
 	t.Run("StatusAggregation", func(t *testing.T) { testStatus(t, e) })
 	t.Run("TemplateDeletion", func(t *testing.T) { testDeletion(t, e) })
 	t.Run("CustomResource", func(t *testing.T) { testCustomResource(t, e) })
+	t.Run("KarmadaEvents", func(t *testing.T) { testKarmadaEvents(t, e) })
+	t.Run("MemberCopyMetadata", func(t *testing.T) { testMemberMetadata(t, e) })
+	t.Run("LoadBalancerStatus", func(t *testing.T) { testLoadBalancerStatus(t, e) })
 }
 
 // testGuide follows the guide's 资源传播 walkthrough: propagate nginx to member1, move it to

@@ -181,7 +181,10 @@ func binding(karmada karmadaclient.Interface, name string) (*workv1alpha2.Resour
 		return nil, nil, err
 	}
 	c := meta.FindStatusCondition(b.Status.Conditions, workv1alpha2.Scheduled)
-	if c == nil || b.Status.SchedulerObservedGeneration != b.Generation {
+	// As in Karmada, schedulerObservedGeneration only moves on success; a failure is
+	// current when its condition was set for this generation.
+	if c == nil || (c.Status == metav1.ConditionTrue && b.Status.SchedulerObservedGeneration != b.Generation) ||
+		(c.Status != metav1.ConditionTrue && c.ObservedGeneration != b.Generation) {
 		return b, nil, fmt.Errorf("binding %s not scheduled yet", b.Name)
 	}
 	return b, c, nil
