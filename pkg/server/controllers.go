@@ -42,6 +42,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers/execution"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
 	schedulercontroller "github.com/karmada-one/karmada-one/pkg/controllers/scheduler"
+	"github.com/karmada-one/karmada-one/pkg/controllers/unifiedauth"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
@@ -63,6 +64,7 @@ var karmadaControllers = []struct {
 	{"execution", execution.Start},
 	{"namespace-sync", namespacesync.Start},
 	{"dependencies-distributor", dependencies.Start},
+	{"unified-auth", unifiedauth.Start},
 	// Idle until switched on with `kubectl karmada addons enable karmada-descheduler`.
 	{"descheduler", descheduler.Start},
 }

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubevalidation "k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/klog/v2"
 
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
+	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/cli/util"
 	karmadaclientset "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 )
@@ -35,6 +37,9 @@ const (
 	pollInterval = 2 * time.Second
 	// reportInterval is how often join repeats an unchanged status while waiting.
 	reportInterval = 15 * time.Second
+	// minProxyAccessWait is the least join waits for the impersonation Works once the cluster
+	// is Ready (they are applied moments after), even when Ready took most of --wait.
+	minProxyAccessWait = 10 * time.Second
 )
 
 const joinLong = `Register a member cluster with the Karmada control plane in Push mode.
@@ -43,13 +48,16 @@ In the member (reached with --cluster-kubeconfig and --cluster-context) join cre
 namespace karmada-cluster with:
   - ServiceAccount karmada-<name>, bound by ClusterRole/ClusterRoleBinding
     karmada-controller-manager:karmada-<name> to full access, and its long-lived token Secret;
-  - ServiceAccount karmada-impersonator, bound by ClusterRole/ClusterRoleBinding
-    karmada-impersonator to impersonate users, groups and service accounts (used by the cluster
-    proxy), and its token Secret.
+  - ServiceAccount karmada-impersonator (used by the cluster proxy and the merged view to act
+    as their callers) and its token Secret.
 In the control plane it creates the Secrets <name> and <name>-impersonator in namespace
 karmada-cluster (keys token and caBundle) and the Cluster <name> (syncMode Push, apiEndpoint
 from the kubeconfig, id = uid of the member's kube-system namespace). Then it waits until the
-cluster is Ready.
+cluster is Ready and the control plane has given karmada-impersonator its rights in the member:
+as with karmadactl, the control plane's unified-auth controller pushes ClusterRole and
+ClusterRoleBinding karmada-impersonator there (Works karmada-impersonator-* in
+karmada-es-<name>), allowing it to impersonate exactly the users, groups and service accounts
+that may use the cluster proxy or the merged view in the control plane.
 
 Running join again for the same member updates what differs and succeeds. Flags
 --cluster-provider, --cluster-region and --cluster-zones change the Cluster only when given.`
@@ -241,7 +249,11 @@ func (o *Options) Run(ctx context.Context, f *util.Factory, out, errOut io.Write
 	}
 
 	if o.Wait > 0 {
+		start := time.Now()
 		if err := o.waitForReady(ctx, controlPlaneKarmada, cluster, errOut); err != nil {
+			return err
+		}
+		if err := o.waitForProxyAccess(ctx, controlPlaneKarmada, max(o.Wait-time.Since(start), minProxyAccessWait), errOut); err != nil {
 			return err
 		}
 	}
@@ -250,7 +262,8 @@ func (o *Options) Run(ctx context.Context, f *util.Factory, out, errOut io.Write
 }
 
 // prepareMember creates the member-side objects and returns the filled token Secrets of the
-// control plane's ServiceAccount and of the impersonator.
+// control plane's ServiceAccount and of the impersonator. The impersonator's RBAC is not among
+// them: the control plane pushes it (see joinLong), as for clusters karmadactl joined.
 func (o *Options) prepareMember(ctx context.Context, member kubernetes.Interface) (token, impersonator *corev1.Secret, err error) {
 	ns := o.ClusterNamespace
 	logger := klog.FromContext(ctx)
@@ -287,14 +300,6 @@ func (o *Options) prepareMember(ctx context.Context, member kubernetes.Interface
 		}},
 		{"ServiceAccount", util.ImpersonatorServiceAccountName, func() (util.Operation, error) {
 			_, op, err := util.CreateOrUpdate(ctx, serviceAccounts, util.ServiceAccount(ns, util.ImpersonatorServiceAccountName), util.MergeLabelsOnly[*corev1.ServiceAccount])
-			return op, err
-		}},
-		{"ClusterRole", util.ImpersonatorClusterRoleName, func() (util.Operation, error) {
-			_, op, err := util.CreateOrUpdate[*rbacv1.ClusterRole](ctx, roles, util.ImpersonatorClusterRole(), util.MergeClusterRole)
-			return op, err
-		}},
-		{"ClusterRoleBinding", util.ImpersonatorClusterRoleName, func() (util.Operation, error) {
-			_, op, err := util.CreateOrUpdate(ctx, bindings, util.ImpersonatorClusterRoleBinding(ns), util.MergeClusterRoleBinding)
 			return op, err
 		}},
 		{"Secret", util.ServiceAccountTokenSecretName(util.ImpersonatorServiceAccountName), func() (util.Operation, error) {
@@ -460,4 +465,45 @@ func (o *Options) waitForReady(ctx context.Context, karmada karmadaclientset.Int
 		"and the control plane's cluster status controller logs; `kubectl get cluster %s -o yaml` shows the conditions. "+
 		"Running join again is safe (use a larger --wait to wait longer)",
 		msg, cluster.Spec.APIEndpoint, o.ClusterNamespace, util.ClusterSecretName(o.ClusterName), o.ClusterName)
+}
+
+// waitForProxyAccess waits until the Works that give the member's impersonator its rights are
+// Applied, so that the cluster proxy and the merged view reach the member as soon as join
+// returns.
+func (o *Options) waitForProxyAccess(ctx context.Context, karmada karmadaclientset.Interface, timeout time.Duration, errOut io.Writer) error {
+	ns := clusterv1alpha1.ExecutionSpacePrefix + o.ClusterName
+	works := util.ImpersonationWorkNames()
+	fmt.Fprintf(errOut, "Waiting for the control plane to grant %s its rights in the member (Works %s in %s)...\n",
+		util.ImpersonatorServiceAccountName, strings.Join(works, ", "), ns)
+	var last string
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		for _, name := range works {
+			w, err := karmada.WorkV1alpha1().Works(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				last = fmt.Sprintf("Work %s: %v", name, err)
+				return false, nil
+			}
+			if cond := meta.FindStatusCondition(w.Status.Conditions, workv1alpha1.WorkApplied); cond == nil || cond.Status != metav1.ConditionTrue {
+				last = fmt.Sprintf("Work %s is not applied yet", name)
+				if cond != nil && cond.Message != "" {
+					last += ": " + cond.Message
+				}
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err == nil {
+		return nil
+	}
+	if !wait.Interrupted(err) {
+		return err
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted while waiting for the impersonation rights of cluster %s; it is registered and Ready, check `kubectl get work -n %s`", o.ClusterName, ns)
+	}
+	return fmt.Errorf("cluster(%s) is Ready, but after %s the control plane has not given %s its rights in the member (%s), so the cluster proxy and "+
+		"the merged view cannot act as their callers there yet. `kubectl get work -n %s` and the Events of cluster %s (SyncImpersonationConfigFailed) "+
+		"and of the Works (ApplyFailed, ApplyConflict) tell why. Running join again is safe",
+		o.ClusterName, timeout.Round(time.Second), util.ImpersonatorServiceAccountName, last, ns, o.ClusterName)
 }

@@ -36,16 +36,17 @@ const (
 const unjoinLong = `Remove a member cluster from the Karmada control plane.
 
 unjoin deletes the Cluster and waits until it is gone: the control plane first removes what it
-propagated to the member and the execution namespace karmada-es-<name>. Then it deletes the
+propagated to the member (including ClusterRole and ClusterRoleBinding karmada-impersonator,
+which it pushed there itself) and the execution namespace karmada-es-<name>. Then it deletes the
 Secrets <name> and <name>-impersonator in namespace karmada-cluster of the control plane and,
-when --cluster-kubeconfig is given, the credentials join created in the member: ServiceAccounts
-karmada-<name> and karmada-impersonator with their token Secrets, ClusterRoles and
-ClusterRoleBindings karmada-controller-manager:karmada-<name> and karmada-impersonator, and the
-namespace karmada-cluster.
+when --cluster-kubeconfig is given, the credentials join created in the member: ClusterRole and
+ClusterRoleBinding karmada-controller-manager:karmada-<name>, ServiceAccounts karmada-<name> and
+karmada-impersonator with their token Secrets, and the namespace karmada-cluster.
 
-The impersonator and the namespace are kept while another Cluster is registered for the same
-member. Anything already gone is skipped, so unjoin can be run again. If the member cannot be reached
-the control-plane side is still removed and the member-side credentials are listed as left.`
+The impersonator ServiceAccount and the namespace are kept while another Cluster is registered
+for the same member. Anything already gone is skipped, so unjoin can be run again. If the member
+cannot be reached the control-plane side is still removed and the member-side credentials are
+listed as left.`
 
 const unjoinExample = `  # Unjoin member1 and remove the credentials join created in it
   %[1]s unjoin member1 --cluster-kubeconfig=$HOME/.kube/member1.config
@@ -137,8 +138,10 @@ func (m MemberObject) String() string {
 }
 
 // MemberObjects lists, in deletion order, what join creates in a member registered as cluster
-// with its credentials in namespace. The impersonator objects and the namespace are shared by
-// every registration of the member, so they are listed only when withShared is true.
+// with its credentials in namespace. The impersonator ServiceAccount, its token and the namespace
+// are shared by every registration of the member, so they are listed only when withShared is
+// true. The impersonator's ClusterRole and ClusterRoleBinding are not listed: the control plane
+// put them there through Works, and removes them with the Cluster (as for karmadactl's unjoin).
 func MemberObjects(cluster, namespace string, withShared bool) []MemberObject {
 	sa := util.MemberServiceAccountName(cluster)
 	objs := []MemberObject{
@@ -149,8 +152,6 @@ func MemberObjects(cluster, namespace string, withShared bool) []MemberObject {
 	}
 	if withShared {
 		objs = append(objs,
-			MemberObject{Kind: "ClusterRoleBinding", Name: util.ImpersonatorClusterRoleName},
-			MemberObject{Kind: "ClusterRole", Name: util.ImpersonatorClusterRoleName},
 			MemberObject{Kind: "Secret", Namespace: namespace, Name: util.ServiceAccountTokenSecretName(util.ImpersonatorServiceAccountName)},
 			MemberObject{Kind: "ServiceAccount", Namespace: namespace, Name: util.ImpersonatorServiceAccountName},
 			MemberObject{Kind: "Namespace", Name: namespace},
@@ -247,8 +248,9 @@ func (o *Options) Run(ctx context.Context, f *util.Factory, out, errOut io.Write
 			o.leftList(), o.commandPath, o.ClusterName)
 	case member == nil:
 		fmt.Fprintf(errOut, "Warning: the member at %s could not be used (%v), so the credentials join created in it were left there:\n%s\n"+
-			"Run this command again when the member is reachable to remove them.\n",
-			access.Server, memberProblem, o.leftList())
+			"Run this command again when the member is reachable to remove them. If the control plane could not reach the member either, "+
+			"ClusterRole and ClusterRoleBinding %s, which it had put there, are left too; delete them in the member by hand.\n",
+			access.Server, memberProblem, o.leftList(), util.ImpersonatorClusterRoleName)
 	default:
 		if err := o.deleteMemberObjects(ctx, member, withShared); err != nil {
 			return fmt.Errorf("the cluster is removed from the control plane, but cleaning up the member failed: %w; run this command again to retry", err)

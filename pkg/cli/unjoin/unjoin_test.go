@@ -45,8 +45,8 @@ func TestMemberObjects(t *testing.T) {
 		"ClusterRole karmada-controller-manager:karmada-member1",
 		"Secret karmada-cluster/karmada-member1",
 		"ServiceAccount karmada-cluster/karmada-member1",
-		"ClusterRoleBinding karmada-impersonator",
-		"ClusterRole karmada-impersonator",
+		// No ClusterRole/ClusterRoleBinding karmada-impersonator: they leave with the
+		// control plane's Works when the Cluster is deleted.
 		"Secret karmada-cluster/karmada-impersonator",
 		"ServiceAccount karmada-cluster/karmada-impersonator",
 		"Namespace karmada-cluster",

@@ -10,6 +10,7 @@ import (
 
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	clustervalidation "github.com/karmada-one/karmada-one/pkg/apis/cluster/validation"
+	"github.com/karmada-one/karmada-one/pkg/names"
 )
 
 // Names and labels shared with karmadactl (pkg/karmadactl/options, pkg/util/names,
@@ -30,7 +31,8 @@ const (
 	ImpersonatorServiceAccountName = "karmada-impersonator"
 
 	// ImpersonatorClusterRoleName names both the member ClusterRole that allows impersonation and
-	// its ClusterRoleBinding (Karmada's unified-auth controller uses the same name).
+	// its ClusterRoleBinding. join does not create them: the control plane's unified-auth
+	// controller pushes them to the member through Works (as Karmada's does, with the same names).
 	ImpersonatorClusterRoleName = "karmada-impersonator"
 
 	// ServiceAccountTokenKey is the key the member's token controller fills in a
@@ -72,6 +74,15 @@ func ClusterSecretName(cluster string) string {
 // <cluster>-impersonator.
 func ImpersonatorSecretName(cluster string) string {
 	return cluster + "-impersonator"
+}
+
+// ImpersonationWorkNames are the Works, in the member's execution namespace, that carry the
+// impersonator's ClusterRole and ClusterRoleBinding to the member.
+func ImpersonationWorkNames() []string {
+	return []string{
+		names.GenerateWorkName("ClusterRole", ImpersonatorClusterRoleName, ""),
+		names.GenerateWorkName("ClusterRoleBinding", ImpersonatorClusterRoleName, ""),
+	}
 }
 
 // SystemLabels are the labels put on every object join creates.

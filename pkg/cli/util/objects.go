@@ -30,18 +30,6 @@ func MemberPolicyRules() []rbacv1.PolicyRule {
 	}
 }
 
-// ImpersonatorPolicyRules lets the impersonator ServiceAccount act as any user, group or
-// ServiceAccount: the cluster proxy forwards requests as the original caller and leaves
-// authorization to the member's own RBAC. Karmada narrows these rules per subject with its
-// unified-auth controller; the resources are the same (users, groups, serviceaccounts).
-func ImpersonatorPolicyRules() []rbacv1.PolicyRule {
-	return []rbacv1.PolicyRule{{
-		Verbs:     []string{"impersonate"},
-		APIGroups: []string{""},
-		Resources: []string{"users", "groups", "serviceaccounts"},
-	}}
-}
-
 // MemberNamespace is the labelled namespace join creates for the credentials (in the member for
 // the ServiceAccounts, in the control plane for the access Secrets).
 func MemberNamespace(namespace string) *corev1.Namespace {
@@ -80,20 +68,6 @@ func MemberClusterRole(cluster string) *rbacv1.ClusterRole {
 func MemberClusterRoleBinding(cluster, namespace string) *rbacv1.ClusterRoleBinding {
 	return clusterRoleBinding(MemberClusterRoleBindingName(cluster), MemberClusterRoleName(cluster),
 		namespace, MemberServiceAccountName(cluster))
-}
-
-// ImpersonatorClusterRole allows impersonation (see ImpersonatorPolicyRules).
-func ImpersonatorClusterRole() *rbacv1.ClusterRole {
-	return &rbacv1.ClusterRole{
-		ObjectMeta: metav1.ObjectMeta{Name: ImpersonatorClusterRoleName, Labels: SystemLabels()},
-		Rules:      ImpersonatorPolicyRules(),
-	}
-}
-
-// ImpersonatorClusterRoleBinding binds ImpersonatorClusterRole to the impersonator ServiceAccount.
-func ImpersonatorClusterRoleBinding(namespace string) *rbacv1.ClusterRoleBinding {
-	return clusterRoleBinding(ImpersonatorClusterRoleName, ImpersonatorClusterRoleName,
-		namespace, ImpersonatorServiceAccountName)
 }
 
 func clusterRoleBinding(name, role, namespace, serviceAccount string) *rbacv1.ClusterRoleBinding {

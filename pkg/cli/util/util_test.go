@@ -29,6 +29,8 @@ func TestNames(t *testing.T) {
 		{ImpersonatorServiceAccountName, "karmada-impersonator"},
 		{ImpersonatorClusterRoleName, "karmada-impersonator"},
 		{DefaultClusterNamespace, "karmada-cluster"},
+		// The Works of the control plane's unified-auth controller, named as Karmada names them.
+		{strings.Join(ImpersonationWorkNames(), ","), "karmada-impersonator-7cbb6bd5c9,karmada-impersonator-84f8c8f8c6"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
@@ -87,17 +89,6 @@ func TestMemberObjects(t *testing.T) {
 	if binding.Name != role.Name || binding.RoleRef != (rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role.Name}) ||
 		!reflect.DeepEqual(binding.Subjects, wantSubjects) {
 		t.Errorf("unexpected binding %+v", binding)
-	}
-
-	imp := ImpersonatorClusterRole()
-	if imp.Name != "karmada-impersonator" || len(imp.Rules) != 1 || !reflect.DeepEqual(imp.Rules[0].Verbs, []string{"impersonate"}) ||
-		!reflect.DeepEqual(imp.Rules[0].Resources, []string{"users", "groups", "serviceaccounts"}) || !reflect.DeepEqual(imp.Rules[0].APIGroups, []string{""}) {
-		t.Errorf("unexpected impersonator role %+v", imp)
-	}
-	impBinding := ImpersonatorClusterRoleBinding("karmada-cluster")
-	if impBinding.Name != "karmada-impersonator" || impBinding.RoleRef.Name != "karmada-impersonator" ||
-		impBinding.Subjects[0].Name != "karmada-impersonator" || impBinding.Subjects[0].Namespace != "karmada-cluster" {
-		t.Errorf("unexpected impersonator binding %+v", impBinding)
 	}
 
 	secret := ServiceAccountTokenSecret("karmada-cluster", "karmada-member1")

@@ -36,6 +36,8 @@ type DesiredWork struct {
 	Manifest                    *unstructured.Unstructured
 	SuspendDispatching          *bool
 	PreserveResourcesOnDeletion *bool
+	// OwnerReferences are added to the Work when missing (matched by UID); others stay.
+	OwnerReferences []metav1.OwnerReference
 }
 
 // PrepareManifest marks m as the control plane's: the managed label, the owning Work's
@@ -83,7 +85,8 @@ func EnsureWork(ctx context.Context, client karmadaclient.Interface, lister work
 		w := &workv1alpha1.Work{
 			ObjectMeta: metav1.ObjectMeta{
 				Name: d.Name, Namespace: d.Namespace, Labels: d.Labels, Annotations: d.Annotations,
-				Finalizers: []string{workv1alpha1.ExecutionControllerFinalizer},
+				Finalizers:      []string{workv1alpha1.ExecutionControllerFinalizer},
+				OwnerReferences: d.OwnerReferences,
 			},
 			Spec: workv1alpha1.WorkSpec{
 				Workload:                    workv1alpha1.WorkloadTemplate{Manifests: []workv1alpha1.Manifest{{RawExtension: runtime.RawExtension{Raw: raw}}}},
@@ -133,6 +136,11 @@ func EnsureWork(ctx context.Context, client karmadaclient.Interface, lister work
 	}
 	if !slices.Contains(w.Finalizers, workv1alpha1.ExecutionControllerFinalizer) {
 		w.Finalizers, changed = append(w.Finalizers, workv1alpha1.ExecutionControllerFinalizer), true
+	}
+	for _, ref := range d.OwnerReferences {
+		if !slices.ContainsFunc(w.OwnerReferences, func(r metav1.OwnerReference) bool { return r.UID == ref.UID }) {
+			w.OwnerReferences, changed = append(w.OwnerReferences, ref), true
+		}
 	}
 	if !changed {
 		return false, nil

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/proxy"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apiserver/pkg/authentication/serviceaccount"
 	"k8s.io/apiserver/pkg/authentication/user"
 	registryrest "k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/client-go/rest"
@@ -62,6 +64,12 @@ func Handler(c *clusterv1alpha1.Cluster, secrets membercluster.SecretGetter, sub
 
 // Impersonating wraps rt so requests run as u: its name and groups, except the groups
 // every authenticated (or unauthenticated) user has, which the member adds itself.
+//
+// A ServiceAccount whose groups are exactly its own (system:serviceaccounts and
+// system:serviceaccounts:<namespace>) is impersonated by name alone: the member derives
+// those groups from the name itself, so the result is the same, and the impersonator
+// needs no right to impersonate these groups (the unified-auth controller grants it
+// only the groups, users and ServiceAccounts bound to the proxy in the control plane).
 func Impersonating(rt http.RoundTripper, u user.Info) http.RoundTripper {
 	cfg := transport.ImpersonationConfig{UserName: u.GetName()}
 	for _, g := range u.GetGroups() {
@@ -69,7 +77,21 @@ func Impersonating(rt http.RoundTripper, u user.Info) http.RoundTripper {
 			cfg.Groups = append(cfg.Groups, g)
 		}
 	}
+	if onlyServiceAccountGroups(u.GetName(), cfg.Groups) {
+		cfg.Groups = nil
+	}
 	return transport.NewImpersonatingRoundTripper(cfg, rt)
+}
+
+// onlyServiceAccountGroups tells whether name is a ServiceAccount's and groups are the
+// ones an API server gives every ServiceAccount of its namespace, no more, no fewer.
+func onlyServiceAccountGroups(name string, groups []string) bool {
+	ns, _, err := serviceaccount.SplitUsername(name)
+	if err != nil {
+		return false
+	}
+	own := sets.New(serviceaccount.MakeGroupNames(ns)...)
+	return len(groups) == own.Len() && own.Equal(sets.New(groups...))
 }
 
 // stripCallerCredentials removes what the caller used to authenticate to the control

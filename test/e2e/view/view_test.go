@@ -26,6 +26,7 @@ func TestView(t *testing.T) {
 	t.Run("InformerOnView", func(t *testing.T) { testInformer(t, e) })
 	t.Run("Paging5000ConfigMaps", func(t *testing.T) { testPaging(t, e) })
 	t.Run("MemberRBAC", func(t *testing.T) { testRBAC(t, e) })
+	t.Run("KarmadactlJoinedMember", func(t *testing.T) { testKarmadactlJoinedMember(t, e) })
 	t.Run("DownMember", func(t *testing.T) { testDownMember(t, e) })
 }
 

@@ -118,6 +118,19 @@ func TestMemberClusters(t *testing.T) {
 	e.cp.MustKubectl(t, "", "label", "namespace", "stays-here", "namespace.karmada.io/skip-auto-propagation=true")
 
 	t.Run("Join", func(t *testing.T) {
+		// member1 carries what an older kubectl-karmada join left there: an impersonator
+		// ClusterRole and binding made directly, allowed to impersonate anybody.
+		oldJoin := kubernetes.NewForConfigOrDie(e.members["member1"].RESTConfig())
+		system := map[string]string{"karmada.io/system": "true"}
+		if _, err := oldJoin.RbacV1().ClusterRoles().Create(context.Background(), &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "karmada-impersonator", Labels: system},
+			Rules: []rbacv1.PolicyRule{{Verbs: []string{"impersonate"}, APIGroups: []string{""}, Resources: []string{"users", "groups", "serviceaccounts"}}}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := oldJoin.RbacV1().ClusterRoleBindings().Create(context.Background(), &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "karmada-impersonator", Labels: system},
+			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "karmada-impersonator"},
+			Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Namespace: "karmada-cluster", Name: "karmada-impersonator"}}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
 		out, err := e.karmadactl(t, "join", "member1", "--cluster-kubeconfig", e.members["member1"].Kubeconfig,
 			"--cluster-provider", "aws", "--cluster-region", "us-east-1", "--cluster-zones", "us-east-1a,us-east-1b")
 		if err != nil || !strings.Contains(out, "cluster(member1) is joined successfully") {
@@ -164,6 +177,22 @@ func TestMemberClusters(t *testing.T) {
 		if !hasAPI(c, "apps/v1", "deployments") || hasAPI(c, "v1", "pods/log") {
 			t.Errorf("apiEnablements wrong: %+v", c.Status.APIEnablements)
 		}
+		// join returns once the control plane's Works have given the impersonator its rights:
+		// member1's old, unrestricted ClusterRole is taken over and narrowed to who may use
+		// the proxy (the admin: group system:masters, user karmada-admin), member2 gets one.
+		for _, name := range []string{"member1", "member2"} {
+			role, err := kubernetes.NewForConfigOrDie(e.members[name].RESTConfig()).RbacV1().ClusterRoles().Get(context.Background(), "karmada-impersonator", metav1.GetOptions{})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if role.Labels["karmada.io/managed"] != "true" || role.Annotations["work.karmada.io/name"] != "karmada-impersonator-7cbb6bd5c9" {
+				t.Errorf("%s: ClusterRole karmada-impersonator is not the control plane's: %v %v", name, role.Labels, role.Annotations)
+			}
+			if got := impersonable(role); !containsString(got["users"], "karmada-admin") || !containsString(got["groups"], "system:masters") || len(got["users"]) == 0 ||
+				len(role.Rules) != len(got) {
+				t.Errorf("%s: ClusterRole karmada-impersonator rules %+v", name, role.Rules)
+			}
+		}
 	})
 
 	t.Run("NamespacesFollowJoin", func(t *testing.T) {
@@ -190,6 +219,18 @@ func TestMemberClusters(t *testing.T) {
 	t.Run("Proxy", func(t *testing.T) { testProxy(t, e) })
 	t.Run("NotReadyAndBack", func(t *testing.T) { testNotReady(t, e) })
 	t.Run("UnjoinAndJoinAgain", func(t *testing.T) { testUnjoin(t, e) })
+}
+
+// impersonable maps each resource (users, groups, serviceaccounts) of role's impersonate
+// rules to the names it allows.
+func impersonable(role *rbacv1.ClusterRole) map[string][]string {
+	out := map[string][]string{}
+	for _, r := range role.Rules {
+		if len(r.Verbs) == 1 && r.Verbs[0] == "impersonate" && len(r.Resources) == 1 {
+			out[r.Resources[0]] = r.ResourceNames
+		}
+	}
+	return out
 }
 
 func hasAPI(c *clusterv1alpha1.Cluster, gv, resource string) bool {
@@ -345,6 +386,15 @@ func testProxy(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The control plane's RBAC now names alice: member1's impersonator may act as her.
+	member1 := kubernetes.NewForConfigOrDie(e.members["member1"].RESTConfig())
+	eventually(t, 30*time.Second, "ServiceAccount alice in member1's karmada-impersonator ClusterRole", func() (bool, error) {
+		role, err := member1.RbacV1().ClusterRoles().Get(ctx, "karmada-impersonator", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return containsString(impersonable(role)["serviceaccounts"], "alice"), fmt.Errorf("rules %+v", role.Rules)
+	})
 	eventually(t, 30*time.Second, "the member's own 403 for alice", func() (bool, error) {
 		out, err := framework.KubectlWith(t, alice, "get", "pods", "-n", "default")
 		return err != nil && strings.Contains(out, `User "system:serviceaccount:default:alice" cannot list resource "pods"`), fmt.Errorf("%v: %s", err, out)
@@ -467,6 +517,13 @@ func testUnjoin(t *testing.T, e *env) {
 	}
 	if _, err := member.RbacV1().ClusterRoles().Get(ctx, "karmada-controller-manager:karmada-member2", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("member-side ClusterRole after unjoin: %v", err)
+	}
+	// The impersonator's RBAC left with the control plane's Works.
+	if _, err := member.RbacV1().ClusterRoles().Get(ctx, "karmada-impersonator", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("ClusterRole karmada-impersonator after unjoin: %v", err)
+	}
+	if _, err := member.RbacV1().ClusterRoleBindings().Get(ctx, "karmada-impersonator", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("ClusterRoleBinding karmada-impersonator after unjoin: %v", err)
 	}
 	if out, err := e.karmadactl(t, "join", "member2", "--cluster-kubeconfig", kubeconfig); err != nil {
 		t.Fatalf("join again: %v\n%s", err, out)
