@@ -1,12 +1,16 @@
 package overrides
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/names"
@@ -42,10 +46,16 @@ func requiredBy(ns string, clusters map[string][]string, want ...string) func(*w
 	}
 }
 
-// testPropagateDeps follows the guide's 传播依赖项 example and goes on: the ConfigMap follows
-// the Deployment when it moves, a Secret added to the pod spec later follows, and a ConfigMap
-// shared by two workloads stays as long as one of them needs it.
+// testPropagateDeps runs the dependencies distributor's scenarios, each in its own namespace.
 func testPropagateDeps(t *testing.T, e *env) {
+	t.Run("Guide", func(t *testing.T) { testPropagateDepsGuide(t, e) })
+	t.Run("SharedPolicies", func(t *testing.T) { testSharedDependencyPolicies(t, e) })
+}
+
+// testPropagateDepsGuide follows the guide's 传播依赖项 example and goes on: the ConfigMap
+// follows the Deployment when it moves, a Secret added to the pod spec later follows, and a
+// ConfigMap shared by two workloads stays as long as one of them needs it.
+func testPropagateDepsGuide(t *testing.T, e *env) {
 	ns := e.namespace(t, "e2e-ov-deps")
 	attached := names.GenerateBindingName("ConfigMap", "my-nginx-config")
 	referrer := names.GenerateBindingName("Deployment", "my-nginx")
@@ -175,4 +185,191 @@ spec:
 	})
 	// The template itself stays in the control plane.
 	e.kubectl(t, "", "get", "configmap", "my-nginx-config", "-n", ns)
+}
+
+// sharedDeployment is a Deployment of one replica that reads ConfigMap shared-config, with
+// a policy propagating it and its dependencies to member with the given conflictResolution
+// and preserveResourcesOnDeletion.
+func sharedDeployment(name, member, conflictResolution string, preserve bool) string {
+	return fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %[1]s
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: %[1]s
+  template:
+    metadata:
+      labels:
+        app: %[1]s
+    spec:
+      containers:
+      - image: nginx
+        name: nginx
+        envFrom:
+        - configMapRef:
+            name: shared-config
+---
+`, name) + sharedPolicy(name, member, conflictResolution, preserve)
+}
+
+func sharedPolicy(name, member, conflictResolution string, preserve bool) string {
+	return fmt.Sprintf(`apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata:
+  name: %[1]s
+spec:
+  propagateDeps: true
+  conflictResolution: %[3]s
+  preserveResourcesOnDeletion: %[4]t
+  resourceSelectors:
+    - apiVersion: apps/v1
+      kind: Deployment
+      name: %[1]s
+  placement:
+    clusterAffinity:
+      clusterNames:
+        - %[2]s
+`, name, member, conflictResolution, preserve)
+}
+
+// dependencyValues checks an attached binding's resolved conflictResolution and
+// preserveResourcesOnDeletion (always explicit) and its referrers, in order.
+func dependencyValues(conflictResolution string, preserve bool, referrers ...string) func(*workv1alpha2.ResourceBinding) error {
+	return func(rb *workv1alpha2.ResourceBinding) error {
+		var got []string
+		for _, r := range rb.Spec.RequiredBy {
+			got = append(got, r.Name)
+		}
+		if strings.Join(got, ",") != strings.Join(referrers, ",") {
+			return fmt.Errorf("requiredBy %v, want %v in this order", got, referrers)
+		}
+		p := rb.Spec.PreserveResourcesOnDeletion
+		if string(rb.Spec.ConflictResolution) != conflictResolution || p == nil || *p != preserve {
+			return fmt.Errorf("conflictResolution %q, preserveResourcesOnDeletion %v; want %q, %t",
+				rb.Spec.ConflictResolution, ptrStrBool(p), conflictResolution, preserve)
+		}
+		return nil
+	}
+}
+
+func ptrStrBool(p *bool) string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprint(*p)
+}
+
+// events lists the control plane's Events in ns about the object kind/name with reason.
+func (e *env) events(ns, kind, name, reason string) ([]corev1.Event, error) {
+	list, err := kubernetes.NewForConfigOrDie(e.cp.Config).CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var out []corev1.Event
+	for _, ev := range list.Items {
+		if ev.InvolvedObject.Kind == kind && ev.InvolvedObject.Name == name && ev.Reason == reason {
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
+
+// waitEvent waits for an Event of the dependencies distributor about kind/name with reason,
+// type and exactly message, and returns it.
+func (e *env) waitEvent(t *testing.T, ns, kind, name, reason, typ, message string) corev1.Event {
+	t.Helper()
+	var found corev1.Event
+	eventually(t, waitTimeout, fmt.Sprintf("%s Event %s on %s %s/%s", typ, reason, kind, ns, name), func() error {
+		evs, err := e.events(ns, kind, name, reason)
+		if err != nil {
+			return err
+		}
+		var seen []string
+		for _, ev := range evs {
+			if ev.Type == typ && ev.Message == message && ev.Source.Component == "dependencies-distributor" {
+				found = ev
+				return nil
+			}
+			seen = append(seen, fmt.Sprintf("%s %q from %s", ev.Type, ev.Message, ev.Source.Component))
+		}
+		return fmt.Errorf("seen %v", seen)
+	})
+	return found
+}
+
+// testSharedDependencyPolicies: two Deployments share a ConfigMap and disagree on
+// conflictResolution and preserveResourcesOnDeletion. The ConfigMap's binding takes the most
+// permissive values (Overwrite, true), says so with a DependencyPolicyConflict Event, and
+// takes the values again when a referrer changes or goes; the distributor's other Events are
+// those of Karmada, once per state.
+func testSharedDependencyPolicies(t *testing.T, e *env) {
+	ns := e.namespace(t, "e2e-ov-deps-shared")
+	attached := names.GenerateBindingName("ConfigMap", "shared-config")
+	zeta := names.GenerateBindingName("Deployment", "zeta")
+	alpha := names.GenerateBindingName("Deployment", "alpha")
+
+	e.kubectl(t, "", "create", "configmap", "shared-config", "-n", ns, "--from-literal=k=v")
+	// zeta (Overwrite, preserved) first, so that requiredBy's arrival order is not sorted.
+	e.apply(t, ns, sharedDeployment("zeta", "member1", "Overwrite", true))
+	e.waitOnly(t, configmapsGVR, ns, "shared-config", "member1")
+	e.waitRB(t, "zeta alone: its values, explicit", ns, attached, dependencyValues("Overwrite", true, zeta))
+	e.apply(t, ns, sharedDeployment("alpha", "member2", "Abort", false))
+	e.waitOnly(t, configmapsGVR, ns, "shared-config", both...)
+	e.waitRB(t, "zeta and alpha: the most permissive values", ns, attached, dependencyValues("Overwrite", true, zeta, alpha))
+	e.waitEvent(t, ns, "ResourceBinding", attached, "DependencyPolicyConflict", corev1.EventTypeWarning,
+		"Dependency policy conflict detected: ConflictResolution conflicted (Overwrite vs Abort); PreserveResourcesOnDeletion conflicted (true vs false).")
+
+	// Karmada's Events of the referrers, with Karmada's messages.
+	for _, d := range []string{"zeta", "alpha"} {
+		e.waitEvent(t, ns, "Deployment", d, "GetDependenciesSucceed", corev1.EventTypeNormal,
+			fmt.Sprintf("Get dependencies([{APIVersion:v1 Kind:ConfigMap Namespace:%s Name:shared-config LabelSelector:nil}]) succeed.", ns))
+		e.waitEvent(t, ns, "ResourceBinding", names.GenerateBindingName("Deployment", d), "SyncScheduleResultToDependenciesSucceed",
+			corev1.EventTypeNormal, "Sync schedule results to dependencies succeed.")
+	}
+
+	// zeta's policy agrees with alpha's: the values follow, zeta keeps its place.
+	e.apply(t, ns, sharedPolicy("zeta", "member1", "Abort", false))
+	e.waitRB(t, "zeta switched to Abort/false", ns, attached, dependencyValues("Abort", false, zeta, alpha))
+	// And back.
+	e.apply(t, ns, sharedPolicy("zeta", "member1", "Overwrite", true))
+	e.waitRB(t, "zeta back to Overwrite/true", ns, attached, dependencyValues("Overwrite", true, zeta, alpha))
+
+	// The dependencies did not change meanwhile: one GetDependenciesSucceed each, recorded once.
+	for _, d := range []string{"zeta", "alpha"} {
+		evs, err := e.events(ns, "Deployment", d, "GetDependenciesSucceed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 1 || evs[0].Count > 1 {
+			t.Errorf("GetDependenciesSucceed on deployment %s: %d Events (first counted %d), want one, once", d, len(evs), firstCount(evs))
+		}
+	}
+
+	// zeta goes: alpha alone decides. The ConfigMap's Work for member1 goes, but its copy
+	// there stays: it was carried with preserveResourcesOnDeletion, as zeta asked (zeta's
+	// own Deployment stays there too, and needs it).
+	e.kubectl(t, "", "delete", "deployment", "zeta", "-n", ns)
+	e.waitRB(t, "alpha alone", ns, attached, dependencyValues("Abort", false, alpha))
+	work := names.GenerateWorkName("ConfigMap", "shared-config", ns)
+	eventually(t, waitTimeout, "Work "+work+" gone from member1", func() error {
+		w, err := e.work("member1", work)
+		if apierrors.IsNotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return fmt.Errorf("still there, preserveResourcesOnDeletion %s", ptrStrBool(w.Spec.PreserveResourcesOnDeletion))
+	})
+	e.waitOnly(t, configmapsGVR, ns, "shared-config", both...)
+	e.waitOnly(t, deploymentsGVR, ns, "zeta", "member1")
+}
+
+func firstCount(evs []corev1.Event) int32 {
+	if len(evs) == 0 {
+		return 0
+	}
+	return evs[0].Count
 }
