@@ -18,6 +18,6 @@ limitations under the License.
 //
 // +k8s:deepcopy-gen=package
 // +k8s:openapi-gen=true
-// +k8s:openapi-model-package=io.karmada.cluster.v1alpha1
+// +k8s:openapi-model-package=com.github.karmada-io.karmada.pkg.apis.cluster.v1alpha1
 // +groupName=cluster.karmada.io
 package v1alpha1

@@ -23,5 +23,5 @@ package v1alpha1
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in ProxyingOptions) OpenAPIModelName() string {
-	return "io.karmada.search.v1alpha1.ProxyingOptions"
+	return "com.github.karmada-io.karmada.pkg.apis.search.v1alpha1.ProxyingOptions"
 }
