@@ -429,19 +429,20 @@ func (e *env) waitPodsRunning(ctx context.Context, ns string, n int, timeout tim
 type result struct {
 	name, ns   string
 	n, workers int
-	createDur  time.Duration   // first create call → last create returned
-	createLat  []time.Duration // each create call's duration, sorted
-	allDur     time.Duration   // first create call → last member object's first watch event
-	lat        []time.Duration // create returned → first watch event, per member object, sorted
-	requests   float64         // apiserver_request_total delta; < 0 when /metrics had none
-	events     float64         // karmada_events_written_total delta (Event creates and patches); < 0 when /metrics had none
-	conflicts  float64         // the code="409" part of it
-	breakdown  []count         // by verb, resource and code, largest first
-	cpuPct     float64         // control plane utime+stime over the window, % of one core
-	membersPct float64         // all member processes, the same way
-	machinePct float64         // the whole machine, % of all cores busy (/proc/stat)
-	endRSS     int             // KiB
-	peakRSS    int             // KiB
+	createDur  time.Duration      // first create call → last create returned
+	createLat  []time.Duration    // each create call's duration, sorted
+	allDur     time.Duration      // first create call → last member object's first watch event
+	lat        []time.Duration    // create returned → first watch event, per member object, sorted
+	requests   float64            // apiserver_request_total delta; < 0 when /metrics had none
+	events     float64            // karmada_events_written_total delta (Event creates and patches); < 0 when /metrics had none
+	memberOps  map[string]float64 // karmada_member_apply_total delta by operation (create, update)
+	conflicts  float64            // the code="409" part of it
+	breakdown  []count            // by verb, resource and code, largest first
+	cpuPct     float64            // control plane utime+stime over the window, % of one core
+	membersPct float64            // all member processes, the same way
+	machinePct float64            // the whole machine, % of all cores busy (/proc/stat)
+	endRSS     int                // KiB
+	peakRSS    int                // KiB
 }
 
 type count struct {
@@ -489,6 +490,7 @@ func (e *env) runWorkload(ctx context.Context, name, ns string, n, workers int) 
 
 	before, metricsErr := scrapeRequests(ctx, e.kube.CoreV1().RESTClient())
 	eventsBefore, _ := scrapeCounter(ctx, e.kube.CoreV1().RESTClient(), "karmada_events_written_total")
+	appliesBefore, _ := scrapeCounter(ctx, e.kube.CoreV1().RESTClient(), "karmada_member_apply_total")
 	if metricsErr != nil {
 		logf("read /metrics: %v", metricsErr)
 	}
@@ -561,6 +563,12 @@ func (e *env) runWorkload(ctx context.Context, name, ns string, n, workers int) 
 		r.events = 0
 		for k, v := range eventsAfter {
 			r.events += v - eventsBefore[k]
+		}
+	}
+	if appliesAfter, err := scrapeCounter(ctx, e.kube.CoreV1().RESTClient(), "karmada_member_apply_total"); err == nil {
+		r.memberOps = map[string]float64{}
+		for k, v := range appliesAfter {
+			r.memberOps[parseLabels(k)["operation"]] += v - appliesBefore[k]
 		}
 	}
 	if metricsErr == nil {
@@ -977,6 +985,12 @@ func printResults(cmdline string, nodes int, baseline []time.Duration, results [
 		}
 		return fmt.Sprintf("%.1f", r.events/float64(r.n))
 	}, "bounded", "")
+	row("member writes per Deployment (karmada_member_apply_total Δ / N): creates / updates", func(r *result) string {
+		if r.memberOps == nil {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2f / %.2f", r.memberOps["create"]/float64(r.n), r.memberOps["update"]/float64(r.n))
+	}, "", "")
 	row("409 Conflict responses in the window", func(r *result) string {
 		if r.requests < 0 {
 			return "n/a"
