@@ -8,6 +8,8 @@ import (
 
 	clientcmd "k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/karmada-one/karmada-one/pkg/controllers/unifiedauth"
 )
 
 // ViewPath is where the merged view of all member clusters is served.
@@ -38,11 +40,11 @@ func writeAdminKubeconfig(c *Completed) error {
 	}
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters["karmada-apiserver"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: ca}
-	cfg.AuthInfos["karmada-admin"] = &clientcmdapi.AuthInfo{ClientCertificateData: cert, ClientKeyData: key}
-	cfg.Contexts["karmada-apiserver"] = &clientcmdapi.Context{Cluster: "karmada-apiserver", AuthInfo: "karmada-admin"}
+	cfg.AuthInfos[unifiedauth.AdminUser] = &clientcmdapi.AuthInfo{ClientCertificateData: cert, ClientKeyData: key}
+	cfg.Contexts["karmada-apiserver"] = &clientcmdapi.Context{Cluster: "karmada-apiserver", AuthInfo: unifiedauth.AdminUser}
 	// The merged view of every member: plain kubectl reads the members as one cluster.
 	cfg.Clusters["karmada"] = &clientcmdapi.Cluster{Server: server + ViewPath, CertificateAuthorityData: ca}
-	cfg.Contexts["karmada"] = &clientcmdapi.Context{Cluster: "karmada", AuthInfo: "karmada-admin"}
+	cfg.Contexts["karmada"] = &clientcmdapi.Context{Cluster: "karmada", AuthInfo: unifiedauth.AdminUser}
 	cfg.CurrentContext = "karmada-apiserver"
 	if err := clientcmd.WriteToFile(*cfg, c.KubeconfigPath); err != nil {
 		return fmt.Errorf("writing admin kubeconfig: %w", err)

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/util/keyutil"
+
+	"github.com/karmada-one/karmada-one/pkg/controllers/unifiedauth"
 )
 
 // pki is the set of files the server generates on first start so that it is secure by
@@ -70,7 +72,7 @@ func (p *pki) ensure(hosts []string, ips []net.IP) error {
 		}
 	}
 	if !exists(p.AdminCert) || !exists(p.AdminKey) {
-		if err := issue(p.AdminCert, p.AdminKey, ca, caKey, pkix.Name{CommonName: "karmada-admin", Organization: []string{"system:masters"}}, nil, nil, x509.ExtKeyUsageClientAuth); err != nil {
+		if err := issue(p.AdminCert, p.AdminKey, ca, caKey, pkix.Name{CommonName: unifiedauth.AdminUser, Organization: []string{"system:masters"}}, nil, nil, x509.ExtKeyUsageClientAuth); err != nil {
 			return err
 		}
 	}

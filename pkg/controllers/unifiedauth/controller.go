@@ -29,12 +29,13 @@ import (
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
+	"github.com/karmada-one/karmada-one/pkg/events"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )
 
-const name = "unified-auth-controller"
+const name = events.ComponentUnifiedAuth
 
 type controller struct {
 	c          *controllers.Context

@@ -21,6 +21,7 @@ import (
 	searchv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/search/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/controllers/binding"
+	"github.com/karmada-one/karmada-one/pkg/events"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )
 
@@ -30,11 +31,6 @@ const (
 	// ImpersonatorName names, in the member, the ServiceAccount whose token the cluster
 	// proxy uses, and the ClusterRole and ClusterRoleBinding this controller gives it.
 	ImpersonatorName = "karmada-impersonator"
-
-	// ReasonSyncSucceed is the Event reason when a Work of the cluster was created or changed.
-	ReasonSyncSucceed = "SyncImpersonationConfigSucceed"
-	// ReasonSyncFailed is the Event reason when the Works could not be written.
-	ReasonSyncFailed = "SyncImpersonationConfigFailed"
 
 	clusterProxyResource, proxySubresource = "clusters", "proxy"
 	searchProxyResource                    = "proxying"
@@ -183,11 +179,11 @@ func (u *controller) reconcile(ctx context.Context, name string) (time.Duration,
 
 	changed, err := u.sync(ctx, cluster)
 	if err != nil {
-		u.recorder.Event(cluster, corev1.EventTypeWarning, ReasonSyncFailed, err.Error())
+		u.recorder.Event(cluster, corev1.EventTypeWarning, events.SyncImpersonationConfigFailed, err.Error())
 		return 0, err
 	}
 	if changed {
-		u.recorder.Event(cluster, corev1.EventTypeNormal, ReasonSyncSucceed, "Sync impersonation config succeed.")
+		u.recorder.Event(cluster, corev1.EventTypeNormal, events.SyncImpersonationConfigSucceed, "Sync impersonation config succeed.")
 	}
 	logger.V(2).Info("Synced impersonation config", "changed", changed)
 	return 0, nil
