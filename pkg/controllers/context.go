@@ -45,6 +45,14 @@ type Options struct {
 	// UnschedulableThreshold is how long a replica must stay unschedulable before the
 	// descheduler moves it.
 	UnschedulableThreshold time.Duration
+	// EnableNoExecuteTaintEviction lets the taint manager evict workloads from clusters with
+	// NoExecute taints they do not tolerate (with the Failover feature gate).
+	EnableNoExecuteTaintEviction bool
+	// NoExecuteTaintEvictionPurgeMode is how the taint manager removes the old copy when the
+	// policy sets no failover.cluster.purgeMode: Gracefully or Directly.
+	NoExecuteTaintEvictionPurgeMode string
+	// GracefulEvictionTimeout is how long a graceful-eviction task keeps the old copy at most.
+	GracefulEvictionTimeout time.Duration
 }
 
 // Context is what every controller is started with.

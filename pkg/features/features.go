@@ -19,6 +19,9 @@ const (
 	CustomizedClusterResourceModeling featuregate.Feature = "CustomizedClusterResourceModeling"
 	// PropagationPolicyPreemption lets a higher-priority policy take resources from a lower one.
 	PropagationPolicyPreemption featuregate.Feature = "PropagationPolicyPreemption"
+	// StatefulFailoverInjection carries state (statePreservation) from an evicted copy to
+	// its replacement as labels.
+	StatefulFailoverInjection featuregate.Feature = "StatefulFailoverInjection"
 )
 
 var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
@@ -27,6 +30,7 @@ var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
 	GracefulEviction:                  {{Version: version.MustParse("1.0"), Default: true, PreRelease: featuregate.Beta}},
 	CustomizedClusterResourceModeling: {{Version: version.MustParse("1.0"), Default: true, PreRelease: featuregate.Beta}},
 	PropagationPolicyPreemption:       {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+	StatefulFailoverInjection:         {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 }
 
 // MustRegister adds the gates to g (kube's default mutable gate in the binary).

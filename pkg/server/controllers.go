@@ -40,6 +40,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers/descheduler"
 	detectorcontroller "github.com/karmada-one/karmada-one/pkg/controllers/detector"
 	"github.com/karmada-one/karmada-one/pkg/controllers/execution"
+	"github.com/karmada-one/karmada-one/pkg/controllers/failover"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
 	schedulercontroller "github.com/karmada-one/karmada-one/pkg/controllers/scheduler"
 	"github.com/karmada-one/karmada-one/pkg/controllers/unifiedauth"
@@ -65,6 +66,7 @@ var karmadaControllers = []struct {
 	{"namespace-sync", namespacesync.Start},
 	{"dependencies-distributor", dependencies.Start},
 	{"unified-auth", unifiedauth.Start},
+	{"failover", failover.Start},
 	// Idle until switched on with `kubectl karmada addons enable karmada-descheduler`.
 	{"descheduler", descheduler.Start},
 }

@@ -18,8 +18,10 @@ import (
 	kubeoptions "k8s.io/kubernetes/pkg/kubeapiserver/options"
 	netutils "k8s.io/utils/net"
 
+	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/controllers/descheduler"
+	"github.com/karmada-one/karmada-one/pkg/failover"
 	"github.com/karmada-one/karmada-one/pkg/features"
 )
 
@@ -68,13 +70,15 @@ func NewOptions() *Options {
 		MemoryLimit:           "768Mi",
 		ServiceClusterIPRange: "10.96.0.0/12",
 		Controllers: controllers.Options{
-			ClusterStatusUpdateFrequency: 10 * time.Second,
-			Workers:                      8,
-			WorkSyncs:                    32,
-			DeschedulingInterval:         descheduler.DefaultInterval,
-			UnschedulableThreshold:       descheduler.DefaultUnschedulableThreshold,
-			ClusterSuccessThreshold:      30 * time.Second,
-			ClusterFailureThreshold:      30 * time.Second,
+			ClusterStatusUpdateFrequency:    10 * time.Second,
+			Workers:                         8,
+			WorkSyncs:                       32,
+			DeschedulingInterval:            descheduler.DefaultInterval,
+			UnschedulableThreshold:          descheduler.DefaultUnschedulableThreshold,
+			NoExecuteTaintEvictionPurgeMode: string(policyv1alpha1.PurgeModeGracefully),
+			GracefulEvictionTimeout:         failover.DefaultGracefulEvictionTimeout,
+			ClusterSuccessThreshold:         30 * time.Second,
+			ClusterFailureThreshold:         30 * time.Second,
 		},
 	}
 }
@@ -96,6 +100,9 @@ func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 	fs.BoolVar(&o.EnableDescheduler, "enable-descheduler", o.EnableDescheduler, "Switch the karmada-descheduler addon on at start, unless `kubectl karmada addons` has recorded a choice for it.")
 	fs.DurationVar(&o.Controllers.DeschedulingInterval, "descheduling-interval", o.Controllers.DeschedulingInterval, "How often the descheduler examines dynamically divided bindings (while the karmada-descheduler addon is on).")
 	fs.DurationVar(&o.Controllers.UnschedulableThreshold, "unschedulable-threshold", o.Controllers.UnschedulableThreshold, "How long a replica must stay unschedulable in a member before the descheduler moves it elsewhere.")
+	fs.BoolVar(&o.Controllers.EnableNoExecuteTaintEviction, "enable-no-execute-taint-eviction", o.Controllers.EnableNoExecuteTaintEviction, "Evict workloads from clusters with NoExecute taints they do not tolerate (needs --feature-gates=Failover=true). Off by default, as in Karmada: a taint then only keeps new workloads away.")
+	fs.StringVar(&o.Controllers.NoExecuteTaintEvictionPurgeMode, "no-execute-taint-eviction-purge-mode", o.Controllers.NoExecuteTaintEvictionPurgeMode, "How a NoExecute eviction removes the old copy when the policy sets no failover.cluster.purgeMode: Gracefully (after the replacement is healthy or --graceful-eviction-timeout) or Directly.")
+	fs.DurationVar(&o.Controllers.GracefulEvictionTimeout, "graceful-eviction-timeout", o.Controllers.GracefulEvictionTimeout, "How long an evicted cluster keeps its copy at most while the replacement becomes healthy.")
 	fs.DurationVar(&o.Controllers.ClusterFailureThreshold, "cluster-failure-threshold", o.Controllers.ClusterFailureThreshold, "How long a member must stay unhealthy before it is reported not Ready.")
 	o.ControlPlane.AddFlags(fss)
 }
@@ -128,6 +135,14 @@ func (o *Options) Complete(ctx context.Context) (*Completed, error) {
 	}
 	if o.Controllers.WorkSyncs < 1 {
 		return nil, fmt.Errorf("--concurrent-work-syncs=%d: must be at least 1", o.Controllers.WorkSyncs)
+	}
+	switch policyv1alpha1.PurgeMode(o.Controllers.NoExecuteTaintEvictionPurgeMode) {
+	case policyv1alpha1.PurgeModeGracefully, policyv1alpha1.PurgeModeDirectly:
+	default:
+		return nil, fmt.Errorf("--no-execute-taint-eviction-purge-mode=%q: must be Gracefully or Directly", o.Controllers.NoExecuteTaintEvictionPurgeMode)
+	}
+	if o.Controllers.GracefulEvictionTimeout <= 0 {
+		return nil, fmt.Errorf("--graceful-eviction-timeout=%s: must be positive (e.g. 10m)", o.Controllers.GracefulEvictionTimeout)
 	}
 	if o.Controllers.DeschedulingInterval <= 0 {
 		return nil, fmt.Errorf("--descheduling-interval=%s: must be positive (e.g. 2m)", o.Controllers.DeschedulingInterval)

@@ -36,6 +36,8 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/detector"
 	"github.com/karmada-one/karmada-one/pkg/events"
+	"github.com/karmada-one/karmada-one/pkg/failover"
+	"github.com/karmada-one/karmada-one/pkg/features"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"
 	worklistersv1 "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
@@ -488,6 +490,10 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		}()
 	}
 	wg.Wait()
+	// A cluster being evicted gracefully keeps its Work, as it was, until its task ends.
+	for _, c := range failover.KeptClusters(v.spec) {
+		keep[names.GenerateExecutionSpaceName(c)] = true
+	}
 	// Works of clusters no longer targeted go (their objects are removed from the member).
 	objs, err := b.works.GetIndexer().ByIndex(WorkBindingIndex, v.id)
 	if err != nil {
@@ -650,6 +656,10 @@ func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want 
 	// its claim yet, and every member object would be rewritten when it does.
 	detector.RemoveClaim(m)
 	copyClaim(m, v.obj)
+	if features.Enabled(features.StatefulFailoverInjection) {
+		// After a failover, the state preserved from the old copy reaches the new one.
+		failover.InjectPreservedLabels(v.spec, t.Name, m)
+	}
 	PrepareManifest(m, ns, workName, labels, objAnnotations)
 	return DesiredWork{
 		Namespace: ns, Name: workName, Labels: labels, Annotations: annotations, DropAnnotations: drop, Manifest: m,

@@ -24,7 +24,8 @@ var nodeSpecs = map[string][]members.NodeSpec{
 
 // flags are the control plane's extra flags for this suite.
 var flags = []string{
-	"--feature-gates=Failover=true,PropagationPolicyPreemption=true",
+	"--feature-gates=Failover=true,PropagationPolicyPreemption=true,StatefulFailoverInjection=true",
+	"--enable-no-execute-taint-eviction=true",
 }
 
 type testCase func(t *testing.T, e *framework.Env)

@@ -1,0 +1,260 @@
+// Package failover runs Karmada's failover controllers:
+//
+//   - the taint manager (feature gate Failover and --enable-no-execute-taint-eviction): a
+//     binding placed on a cluster with a NoExecute taint it does not tolerate (or tolerates
+//     for tolerationSeconds only) is evicted from it;
+//   - application failover (gate Failover): a binding whose workload stays unhealthy in a
+//     cluster for decisionConditions.tolerationSeconds is evicted from that cluster;
+//   - graceful eviction (gate GracefulEviction): an evicted cluster keeps its copy, recorded
+//     in spec.gracefulEvictionTasks, until the new placement is healthy or the grace period
+//     ends.
+//
+// The scheduler places the evicted replicas elsewhere (it skips clusters being evicted) and
+// the binding controller keeps the Work of a cluster while its task lasts. Unlike Karmada, a
+// workload is never evicted when no other cluster can take it, and the last copy of a
+// workload is never removed by a task's timeout.
+package failover
+
+import (
+	"context"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+
+	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
+	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/controllers"
+	"github.com/karmada-one/karmada-one/pkg/failover"
+	"github.com/karmada-one/karmada-one/pkg/features"
+	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
+)
+
+// Event reasons, as Karmada records them on the binding and its template.
+const (
+	ReasonEvictSucceed = "EvictWorkloadFromClusterSucceed"
+	ReasonEvictFailed  = "EvictWorkloadFromClusterFailed"
+)
+
+// Event sources (Karmada's controller names).
+const (
+	ComponentTaintManager               = "taint-manager"
+	ComponentApplicationFailover        = "resource-binding-application-failover-controller"
+	ComponentClusterApplicationFailover = "cluster-resource-binding-application-failover-controller"
+)
+
+// Start runs the failover controllers the feature gates and options switch on.
+func Start(ctx context.Context, c *controllers.Context) error {
+	s := newBindings(c)
+	clusters := c.KarmadaInformers.Cluster().V1alpha1().Clusters()
+	if features.Enabled(features.Failover) && c.Options.EnableNoExecuteTaintEviction {
+		startTaintManager(ctx, c, s, clusters.Lister(), clusters.Informer())
+	}
+	if features.Enabled(features.Failover) {
+		startApplicationFailover(ctx, c, s, clusters.Lister(), clusters.Informer())
+	}
+	if features.Enabled(features.GracefulEviction) {
+		startGracefulEviction(ctx, c, s)
+	}
+	return nil
+}
+
+func run(ctx context.Context, name string, q workqueue.TypedRateLimitingInterface[string], workers int, synced []cache.InformerSynced, r controllers.Reconcile) {
+	go func() {
+		if !cache.WaitForCacheSync(ctx.Done(), synced...) {
+			return
+		}
+		controllers.RunWorkers(ctx, name, q, workers, r)
+	}()
+}
+
+// ---------------------------------------------------------------------------------------
+// taint manager
+
+type taintManager struct {
+	s         *bindings
+	clusters  clusterlisters.ClusterLister
+	recorder  record.EventRecorder
+	purgeMode policyv1alpha1.PurgeMode
+	kept      *keptEvents
+	now       func() time.Time
+}
+
+func startTaintManager(ctx context.Context, c *controllers.Context, s *bindings, clusters clusterlisters.ClusterLister, clusterInf cache.SharedIndexInformer) {
+	tm := &taintManager{s: s, clusters: clusters, recorder: c.EventRecorder(ComponentTaintManager),
+		purgeMode: policyv1alpha1.PurgeMode(c.Options.NoExecuteTaintEvictionPurgeMode), kept: &keptEvents{last: map[string]string{}}, now: time.Now}
+	q := controllers.NewQueue("taint-manager")
+	// A binding is looked at when it changes while some target has a NoExecute taint, and
+	// when any cluster changes while some cluster has one (a taint added, or another cluster
+	// becoming able to take the workload).
+	onChange(c, func(key string, spec *workv1alpha2.ResourceBindingSpec, _ *workv1alpha2.ResourceBindingStatus) {
+		for _, tc := range spec.Clusters {
+			if cl, err := clusters.Get(tc.Name); err == nil && len(failover.NoExecuteTaints(cl.Spec.Taints)) > 0 {
+				q.Add(key)
+				return
+			}
+		}
+	})
+	kick := func(any) {
+		all, _ := clusters.List(labels.Everything())
+		for _, cl := range all {
+			if len(failover.NoExecuteTaints(cl.Spec.Taints)) > 0 {
+				for _, key := range s.all() {
+					q.Add(key)
+				}
+				return
+			}
+		}
+	}
+	_, _ = clusterInf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: kick, UpdateFunc: func(_, n any) { kick(n) }})
+	run(ctx, "taint-manager", q, 1, append(s.synced, clusterInf.HasSynced), tm.reconcile)
+}
+
+func (tm *taintManager) reconcile(ctx context.Context, key string) (time.Duration, error) {
+	b, err := tm.s.get(key)
+	if apierrors.IsNotFound(err) {
+		tm.kept.forget(key)
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	if b.meta.GetDeletionTimestamp() != nil {
+		return 0, nil
+	}
+	tolerations := b.placement().ClusterTolerations
+	now := tm.now()
+	var evict []string
+	next := failover.Never
+	for _, tc := range b.spec.Clusters {
+		cl, err := tm.clusters.Get(tc.Name)
+		if err != nil {
+			continue
+		}
+		switch d := failover.TaintDecision(cl.Spec.Taints, tolerations, now); {
+		case d == 0:
+			evict = append(evict, tc.Name)
+		case d > 0 && (next == failover.Never || d < next):
+			next = d
+		}
+	}
+	requeue := time.Duration(0)
+	if next > 0 {
+		requeue = next
+	}
+	if len(evict) == 0 {
+		tm.kept.forget(key)
+		return requeue, nil
+	}
+	all, err := tm.clusters.List(labels.Everything())
+	if err != nil {
+		return 0, err
+	}
+	if err := failover.CheckMove(b.spec, evict, all); err != nil {
+		// Keep the workload: any cluster change looks again.
+		tm.kept.record(tm.recorder, b, evict, err)
+		return requeue, nil
+	}
+	tm.kept.forget(key)
+	graceful := features.Enabled(features.GracefulEviction)
+	for _, cluster := range evict {
+		task := failover.Task{Producer: workv1alpha2.EvictionProducerTaintManager, Reason: workv1alpha2.EvictionReasonTaintUntolerated, PurgeMode: tm.purgeModeOf(b)}
+		if fc := b.spec.Failover; fc != nil && fc.Cluster != nil && features.Enabled(features.StatefulFailoverInjection) {
+			state, err := failover.StateOf(fc.Cluster.StatePreservation, b.status.AggregatedStatus, cluster)
+			if err != nil {
+				evictionEvent(tm.recorder, b, cluster, err)
+				return 0, err
+			}
+			task.PreservedLabelState = state
+		}
+		failover.Evict(b.spec, cluster, task, graceful)
+	}
+	err = tm.s.update(ctx, b)
+	for _, cluster := range evict {
+		evictionEvent(tm.recorder, b, cluster, err)
+	}
+	if err != nil {
+		return 0, err
+	}
+	klog.FromContext(ctx).Info("Evicted workload from clusters with untolerated NoExecute taints", "binding", key, "clusters", evict)
+	return requeue, nil
+}
+
+// purgeModeOf: the policy's failover.cluster.purgeMode (Gracefully when empty), else the
+// --no-execute-taint-eviction-purge-mode default.
+func (tm *taintManager) purgeModeOf(b *binding) policyv1alpha1.PurgeMode {
+	if f := b.spec.Failover; f != nil && f.Cluster != nil {
+		if f.Cluster.PurgeMode == "" {
+			return policyv1alpha1.PurgeModeGracefully
+		}
+		return f.Cluster.PurgeMode
+	}
+	if failover.Immediate(tm.purgeMode) {
+		return policyv1alpha1.PurgeModeDirectly
+	}
+	return policyv1alpha1.PurgeModeGracefully
+}
+
+// ---------------------------------------------------------------------------------------
+// graceful eviction
+
+type gracefulEviction struct {
+	s       *bindings
+	timeout time.Duration
+	now     func() time.Time
+}
+
+func startGracefulEviction(ctx context.Context, c *controllers.Context, s *bindings) {
+	timeout := c.Options.GracefulEvictionTimeout
+	if timeout <= 0 {
+		timeout = failover.DefaultGracefulEvictionTimeout
+	}
+	g := &gracefulEviction{s: s, timeout: timeout, now: time.Now}
+	q := controllers.NewQueue("graceful-eviction")
+	onChange(c, func(key string, spec *workv1alpha2.ResourceBindingSpec, _ *workv1alpha2.ResourceBindingStatus) {
+		if len(spec.GracefulEvictionTasks) > 0 {
+			q.Add(key)
+		}
+	})
+	run(ctx, "graceful-eviction", q, 1, s.synced, g.reconcile)
+}
+
+func (g *gracefulEviction) reconcile(ctx context.Context, key string) (time.Duration, error) {
+	b, err := g.s.get(key)
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	if b.meta.GetDeletionTimestamp() != nil || len(b.spec.GracefulEvictionTasks) == 0 {
+		return 0, nil
+	}
+	// Judge only a placement the scheduler has made for this very spec: right after an
+	// eviction, spec.clusters still lacks the replacement.
+	if b.status.SchedulerObservedGeneration != b.meta.GetGeneration() {
+		return 0, nil
+	}
+	a := failover.AssessTasks(b.spec, b.status.AggregatedStatus, g.timeout, g.now())
+	if len(a.Kept) != len(b.spec.GracefulEvictionTasks) || len(a.Ended) > 0 || newTasks(b.spec.GracefulEvictionTasks) {
+		b.spec.GracefulEvictionTasks = a.Kept
+		if err := g.s.update(ctx, b); err != nil {
+			return 0, err
+		}
+		if len(a.Ended) > 0 {
+			klog.FromContext(ctx).Info("Graceful eviction ended; the old copies go", "binding", key, "clusters", a.Ended)
+		}
+	}
+	return a.Next, nil
+}
+
+func newTasks(tasks []workv1alpha2.GracefulEvictionTask) bool {
+	for _, t := range tasks {
+		if t.CreationTimestamp == nil {
+			return true
+		}
+	}
+	return false
+}
