@@ -19,13 +19,17 @@ import (
 	"context"
 	"time"
 
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
+	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
@@ -110,8 +114,25 @@ func startTaintManager(ctx context.Context, c *controllers.Context, s *bindings,
 			}
 		}
 	}
-	_, _ = clusterInf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: kick, UpdateFunc: func(_, n any) { kick(n) }})
+	_, _ = clusterInf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: kick, UpdateFunc: func(o, n any) {
+		// Status heartbeats change nothing here; taints, readiness and capacity do.
+		oc, ok1 := o.(*clusterv1alpha1.Cluster)
+		nc, ok2 := n.(*clusterv1alpha1.Cluster)
+		if ok1 && ok2 && apiequality.Semantic.DeepEqual(oc.Spec, nc.Spec) && apiequality.Semantic.DeepEqual(oc.Labels, nc.Labels) &&
+			readiness(oc) == readiness(nc) && apiequality.Semantic.DeepEqual(oc.Status.ResourceSummary, nc.Status.ResourceSummary) &&
+			apiequality.Semantic.DeepEqual(oc.Status.APIEnablements, nc.Status.APIEnablements) {
+			return
+		}
+		kick(n)
+	}})
 	run(ctx, "taint-manager", q, 1, append(s.synced, clusterInf.HasSynced), tm.reconcile)
+}
+
+func readiness(c *clusterv1alpha1.Cluster) metav1.ConditionStatus {
+	if cond := meta.FindStatusCondition(c.Status.Conditions, clusterv1alpha1.ClusterConditionReady); cond != nil {
+		return cond.Status
+	}
+	return metav1.ConditionUnknown
 }
 
 func (tm *taintManager) reconcile(ctx context.Context, key string) (time.Duration, error) {
