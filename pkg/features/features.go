@@ -19,6 +19,12 @@ const (
 	CustomizedClusterResourceModeling featuregate.Feature = "CustomizedClusterResourceModeling"
 	// PropagationPolicyPreemption lets a higher-priority policy take resources from a lower one.
 	PropagationPolicyPreemption featuregate.Feature = "PropagationPolicyPreemption"
+	// PriorityBasedScheduling resolves a policy's schedulePriority into its bindings and
+	// lets the scheduler take higher-priority bindings first.
+	PriorityBasedScheduling featuregate.Feature = "PriorityBasedScheduling"
+	// WorkloadAffinity enables placement.workloadAffinity: bindings carry their workload
+	// affinity groups and the scheduler co-locates or separates group members.
+	WorkloadAffinity featuregate.Feature = "WorkloadAffinity"
 )
 
 var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
@@ -27,6 +33,8 @@ var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
 	GracefulEviction:                  {{Version: version.MustParse("1.0"), Default: true, PreRelease: featuregate.Beta}},
 	CustomizedClusterResourceModeling: {{Version: version.MustParse("1.0"), Default: true, PreRelease: featuregate.Beta}},
 	PropagationPolicyPreemption:       {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+	PriorityBasedScheduling:           {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+	WorkloadAffinity:                  {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 }
 
 // MustRegister adds the gates to g (kube's default mutable gate in the binary).
