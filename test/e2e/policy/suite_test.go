@@ -2,9 +2,10 @@
 // graceful eviction, preemption, lazy activation, deletion protection, schedule priority,
 // workload affinity, replicas owned by member HPAs and multi-component workloads.
 //
-// One control plane (feature gates Failover and PropagationPolicyPreemption on) and three
-// real members are started once by TestPolicy; each case registers itself with register
-// from its own file and works in its own namespace.
+// One control plane (feature gates Failover, PropagationPolicyPreemption,
+// PriorityBasedScheduling and WorkloadAffinity on) and three real members are started
+// once by TestPolicy; each case registers itself with register from its own file and
+// works in its own namespace.
 package policy
 
 import (
@@ -24,7 +25,7 @@ var nodeSpecs = map[string][]members.NodeSpec{
 
 // flags are the control plane's extra flags for this suite.
 var flags = []string{
-	"--feature-gates=Failover=true,PropagationPolicyPreemption=true",
+	"--feature-gates=Failover=true,PropagationPolicyPreemption=true,PriorityBasedScheduling=true,WorkloadAffinity=true",
 }
 
 type testCase func(t *testing.T, e *framework.Env)
