@@ -193,9 +193,10 @@ type ReplicasError struct{ Err error }
 func (e *ReplicasError) Error() string { return e.Err.Error() }
 func (e *ReplicasError) Unwrap() error { return e.Err }
 
-// MergeBinding returns a copy of existing updated to desired (as built by BuildBinding)
-// without losing what other controllers own: spec.clusters, gracefulEvictionTasks,
-// requiredBy, rescheduleTriggeredAt, schedulePriority, status, and labels, annotations
+// MergeBinding returns a copy of existing updated to desired (as built by BuildBinding,
+// with schedulePriority and workloadAffinityGroups as the caller resolved them) without
+// losing what other controllers own: spec.clusters, gracefulEvictionTasks,
+// requiredBy, rescheduleTriggeredAt, status, and labels, annotations
 // and finalizers that are not the detector's. Existing claim metadata is replaced by
 // desired's. changed reports whether the result differs from existing in anything the
 // detector writes. existing and desired must be of the same kind.
@@ -229,7 +230,6 @@ func MergeBinding(existing, desired *Binding) (merged *Binding, changed bool) {
 	next.GracefulEvictionTasks = ms.GracefulEvictionTasks
 	next.RequiredBy = ms.RequiredBy
 	next.RescheduleTriggeredAt = ms.RescheduleTriggeredAt
-	next.SchedulePriority = ms.SchedulePriority
 	// The template's resourceVersion alone (it changes with every status write and with
 	// the claim itself) is no reason to rewrite the binding.
 	probe := next

@@ -22,6 +22,12 @@ const (
 	// StatefulFailoverInjection carries state (statePreservation) from an evicted copy to
 	// its replacement as labels.
 	StatefulFailoverInjection featuregate.Feature = "StatefulFailoverInjection"
+	// PriorityBasedScheduling resolves a policy's schedulePriority into its bindings and
+	// lets the scheduler take higher-priority bindings first.
+	PriorityBasedScheduling featuregate.Feature = "PriorityBasedScheduling"
+	// WorkloadAffinity enables placement.workloadAffinity: bindings carry their workload
+	// affinity groups and the scheduler co-locates or separates group members.
+	WorkloadAffinity featuregate.Feature = "WorkloadAffinity"
 )
 
 var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
@@ -31,6 +37,8 @@ var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
 	CustomizedClusterResourceModeling: {{Version: version.MustParse("1.0"), Default: true, PreRelease: featuregate.Beta}},
 	PropagationPolicyPreemption:       {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 	StatefulFailoverInjection:         {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+	PriorityBasedScheduling:           {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+	WorkloadAffinity:                  {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 }
 
 // MustRegister adds the gates to g (kube's default mutable gate in the binary).

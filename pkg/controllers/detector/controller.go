@@ -15,6 +15,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,6 +26,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
+	schedulinglisters "k8s.io/client-go/listers/scheduling/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
@@ -35,6 +37,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/detector"
 	"github.com/karmada-one/karmada-one/pkg/events"
+	"github.com/karmada-one/karmada-one/pkg/features"
 	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
@@ -72,6 +75,7 @@ type controller struct {
 	cppLister policylisters.ClusterPropagationPolicyLister
 	rbLister  worklisters.ResourceBindingLister
 	crbLister worklisters.ClusterResourceBindingLister
+	pcLister  schedulinglisters.PriorityClassLister
 }
 
 // Start runs the detector.
@@ -86,6 +90,20 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		cppLister: c.KarmadaInformers.Policy().V1alpha1().ClusterPropagationPolicies().Lister(),
 		rbLister:  c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
 		crbLister: c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
+		pcLister:  c.KubeInformers.Scheduling().V1().PriorityClasses().Lister(),
+	}
+	pcInf := c.KubeInformers.Scheduling().V1().PriorityClasses().Informer()
+	if _, err := pcInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: d.enqueuePoliciesUsing,
+		UpdateFunc: func(oldObj, obj interface{}) {
+			o, ok1 := oldObj.(*schedulingv1.PriorityClass)
+			n, ok2 := obj.(*schedulingv1.PriorityClass)
+			if ok1 && ok2 && o.Value != n.Value {
+				d.enqueuePoliciesUsing(obj)
+			}
+		},
+	}); err != nil {
+		return err
 	}
 	ppInf := c.KarmadaInformers.Policy().V1alpha1().PropagationPolicies().Informer()
 	cppInf := c.KarmadaInformers.Policy().V1alpha1().ClusterPropagationPolicies().Informer()
@@ -122,7 +140,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 	c.Templates.OnNewInformer(d.watchKind)
 
 	go func() {
-		if !cache.WaitForCacheSync(ctx.Done(), ppInf.HasSynced, cppInf.HasSynced,
+		if !cache.WaitForCacheSync(ctx.Done(), ppInf.HasSynced, cppInf.HasSynced, pcInf.HasSynced,
 			c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer().HasSynced,
 			c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Informer().HasSynced) {
 			return
@@ -477,6 +495,12 @@ func (d *controller) syncBinding(ctx context.Context, u *unstructured.Unstructur
 		d.applyPolicyFailed(u, policy, err)
 		return err
 	}
+	if err := d.resolveSchedulingInputs(u, policy, desired); err != nil {
+		// As in Karmada: while the PriorityClass is missing no binding is created or
+		// updated; the template is retried with backoff and when the class appears.
+		d.applyPolicyFailed(u, policy, err)
+		return err
+	}
 	var existing *detector.Binding
 	name := desired.Object().GetName()
 	if desired.IsCluster() {
@@ -535,6 +559,70 @@ func (d *controller) syncBinding(ctx context.Context, u *unstructured.Unstructur
 	}
 	d.applyPolicySucceeded(u, policy)
 	return nil
+}
+
+// resolveSchedulingInputs fills what the desired binding takes from outside the
+// template and policy, as Karmada does for ResourceBindings only: the schedulePriority
+// (the named PriorityClass's value) with PriorityBasedScheduling, and the workload
+// affinity groups (from the template's labels) with WorkloadAffinity.
+func (d *controller) resolveSchedulingInputs(u *unstructured.Unstructured, policy detector.Policy, desired *detector.Binding) error {
+	if desired.IsCluster() {
+		return nil
+	}
+	spec := desired.Spec()
+	if features.Enabled(features.PriorityBasedScheduling) {
+		sp, err := detector.ResolveSchedulePriority(policy.Spec().SchedulePriority, d.priorityClass)
+		if err != nil {
+			return err
+		}
+		spec.SchedulePriority = sp
+	}
+	if features.Enabled(features.WorkloadAffinity) {
+		spec.WorkloadAffinityGroups = detector.WorkloadAffinityGroups(u.GetLabels(), &policy.Spec().Placement)
+	}
+	return nil
+}
+
+// priorityClass reads a PriorityClass from the informer, falling back to the API server
+// when the informer has not seen it yet (a class created a moment ago). The NotFound
+// error names the resource as the API server does.
+func (d *controller) priorityClass(name string) (*schedulingv1.PriorityClass, error) {
+	pc, err := d.pcLister.Get(name)
+	if err == nil {
+		return pc, nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return nil, err
+	}
+	return d.c.ControlPlaneClient.SchedulingV1().PriorityClasses().Get(context.TODO(), name, metav1.GetOptions{})
+}
+
+// enqueuePoliciesUsing re-examines the policies whose schedulePriority names the
+// PriorityClass obj: their templates may be waiting for it, or carry its old value.
+func (d *controller) enqueuePoliciesUsing(obj interface{}) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	pc, ok := obj.(*schedulingv1.PriorityClass)
+	if !ok {
+		return
+	}
+	uses := func(spec *policyv1alpha1.PropagationSpec) bool {
+		sp := spec.SchedulePriority
+		return sp != nil && sp.PriorityClassSource == policyv1alpha1.KubePriorityClass && sp.PriorityClassName == pc.Name
+	}
+	pps, _ := d.ppLister.List(labels.Everything())
+	for _, p := range pps {
+		if uses(&p.Spec) {
+			d.enqueuePolicy(p)
+		}
+	}
+	cpps, _ := d.cppLister.List(labels.Everything())
+	for _, p := range cpps {
+		if uses(&p.Spec) {
+			d.enqueuePolicy(p)
+		}
+	}
 }
 
 // applyPolicySucceeded records, on the template, that its binding was written for policy.

@@ -32,6 +32,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers/addons"
 	"github.com/karmada-one/karmada-one/pkg/detector"
 	"github.com/karmada-one/karmada-one/pkg/events"
+	"github.com/karmada-one/karmada-one/pkg/features"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/metrics"
@@ -61,6 +62,69 @@ type controller struct {
 	// the update event of its own write does not schedule the binding again.
 	writtenMu sync.Mutex
 	written   map[string][]workv1alpha2.TargetCluster
+
+	// workloadAffinity is the WorkloadAffinity gate. Bindings with workload affinity
+	// groups are scheduled one at a time (affinityMu), so two members of a group never
+	// decide at once without seeing each other.
+	workloadAffinity bool
+	affinityMu       sync.Mutex
+}
+
+// priority is a queued key's scheduling priority: the ResourceBinding's
+// spec.schedulePriority.priority, 0 when it has none (and for ClusterResourceBindings,
+// which Karmada gives no priority).
+func (s *controller) priority(key string) int32 {
+	p := strings.SplitN(key, "|", 3)
+	if len(p) != 3 || p[0] != "rb" {
+		return 0
+	}
+	b, err := s.rbLister.ResourceBindings(p[1]).Get(p[2])
+	if err != nil || b.Spec.SchedulePriority == nil {
+		return 0
+	}
+	return b.Spec.SchedulePriority.Priority
+}
+
+// workloadPeers resolves the binding's workload affinity groups into where the other
+// members run: ResourceBindings of the same namespace and group (not the binding itself),
+// by their spec.clusters, or by what this scheduler wrote last when the informer has not
+// caught up with a member's first result yet. Nil when no rule applies.
+func (s *controller) workloadPeers(b *binding) (*core.WorkloadPeers, error) {
+	groups := b.spec.WorkloadAffinityGroups
+	if !s.workloadAffinity || b.cluster() || groups == nil || (groups.AffinityGroup == "" && groups.AntiAffinityGroup == "") {
+		return nil, nil
+	}
+	rbs, err := s.rbLister.ResourceBindings(b.obj.GetNamespace()).List(labels.Everything())
+	if err != nil {
+		return nil, err
+	}
+	peers := &core.WorkloadPeers{}
+	for _, rb := range rbs {
+		g := rb.Spec.WorkloadAffinityGroups
+		if rb.Name == b.obj.GetName() || g == nil || rb.DeletionTimestamp != nil {
+			continue
+		}
+		targets := rb.Spec.Clusters
+		if len(targets) == 0 {
+			s.writtenMu.Lock()
+			targets = s.written[keyOf(rb)]
+			s.writtenMu.Unlock()
+		}
+		if len(targets) == 0 {
+			continue // not scheduled: it neither attracts nor repels
+		}
+		names := make([]string, len(targets))
+		for i, t := range targets {
+			names[i] = t.Name
+		}
+		if groups.AffinityGroup != "" && g.AffinityGroup == groups.AffinityGroup {
+			peers.Affinity = append(peers.Affinity, names)
+		}
+		if groups.AntiAffinityGroup != "" && g.AntiAffinityGroup == groups.AntiAffinityGroup {
+			peers.AntiAffinity = append(peers.AntiAffinity, names...)
+		}
+	}
+	return peers, nil
 }
 
 // Start runs the scheduler.
@@ -68,13 +132,18 @@ func Start(ctx context.Context, c *controllers.Context) error {
 	s := &controller{
 		c:         c,
 		recorder:  c.EventRecorder(events.ComponentScheduler),
-		queue:     controllers.NewQueue("scheduler"),
 		rbLister:  c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
 		crbLister: c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
 		clusters:  c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
 		addons:    addons.Shared(ctx, c.ControlPlaneClient, c.EventRecorder),
 		written:   map[string][]workv1alpha2.TargetCluster{},
 	}
+	var priority func(string) int32
+	if features.Enabled(features.PriorityBasedScheduling) {
+		priority = s.priority
+	}
+	s.queue = newQueue("scheduler", priority)
+	s.workloadAffinity = features.Enabled(features.WorkloadAffinity)
 	accurate := estimator.NewAccurate(estimator.RegistryCaches(c.Members))
 	s.withAccurate = []estimator.Estimator{estimator.NewGeneral(true), accurate}
 	// Switching the estimator changes every capacity-driven decision: look at all bindings again.
@@ -276,6 +345,14 @@ func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	if err != nil {
 		return 0, err
 	}
+	if g := b.spec.WorkloadAffinityGroups; s.workloadAffinity && g != nil && !b.cluster() {
+		s.affinityMu.Lock()
+		defer s.affinityMu.Unlock()
+	}
+	peers, err := s.workloadPeers(b)
+	if err != nil {
+		return 0, err
+	}
 	start := time.Now()
 	res, err := core.Schedule(core.Input{
 		Spec:                 b.spec,
@@ -283,6 +360,7 @@ func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		ObservedAffinityName: b.status.SchedulerObservedAffinityName,
 		Clusters:             clusters,
 		Estimators:           s.estimators(),
+		WorkloadPeers:        peers,
 	})
 	var cerr *core.Error
 	if err != nil && !errors.As(err, &cerr) {

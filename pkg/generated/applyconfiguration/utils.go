@@ -134,6 +134,12 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationpolicyv1alpha1.SuspendClustersApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("Suspension"):
 		return &applyconfigurationpolicyv1alpha1.SuspensionApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("WorkloadAffinity"):
+		return &applyconfigurationpolicyv1alpha1.WorkloadAffinityApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("WorkloadAffinityTerm"):
+		return &applyconfigurationpolicyv1alpha1.WorkloadAffinityTermApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("WorkloadAntiAffinityTerm"):
+		return &applyconfigurationpolicyv1alpha1.WorkloadAntiAffinityTermApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("YAMLPatchOperation"):
 		return &applyconfigurationpolicyv1alpha1.YAMLPatchOperationApplyConfiguration{}
 
@@ -180,6 +186,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &workv1alpha2.SuspensionApplyConfiguration{}
 	case v1alpha2.SchemeGroupVersion.WithKind("TargetCluster"):
 		return &workv1alpha2.TargetClusterApplyConfiguration{}
+	case v1alpha2.SchemeGroupVersion.WithKind("WorkloadAffinityGroups"):
+		return &workv1alpha2.WorkloadAffinityGroupsApplyConfiguration{}
 
 	}
 	return nil

@@ -94,6 +94,9 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		policyv1alpha1.StaticClusterWeight{}.OpenAPIModelName():                schema_pkg_apis_policy_v1alpha1_StaticClusterWeight(ref),
 		policyv1alpha1.SuspendClusters{}.OpenAPIModelName():                    schema_pkg_apis_policy_v1alpha1_SuspendClusters(ref),
 		policyv1alpha1.Suspension{}.OpenAPIModelName():                         schema_pkg_apis_policy_v1alpha1_Suspension(ref),
+		policyv1alpha1.WorkloadAffinity{}.OpenAPIModelName():                   schema_pkg_apis_policy_v1alpha1_WorkloadAffinity(ref),
+		policyv1alpha1.WorkloadAffinityTerm{}.OpenAPIModelName():               schema_pkg_apis_policy_v1alpha1_WorkloadAffinityTerm(ref),
+		policyv1alpha1.WorkloadAntiAffinityTerm{}.OpenAPIModelName():           schema_pkg_apis_policy_v1alpha1_WorkloadAntiAffinityTerm(ref),
 		policyv1alpha1.YAMLPatchOperation{}.OpenAPIModelName():                 schema_pkg_apis_policy_v1alpha1_YAMLPatchOperation(ref),
 		searchv1alpha1.ProxyingOptions{}.OpenAPIModelName():                    schema_pkg_apis_search_v1alpha1_ProxyingOptions(ref),
 		workv1alpha1.Manifest{}.OpenAPIModelName():                             schema_pkg_apis_work_v1alpha1_Manifest(ref),
@@ -119,6 +122,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha2.SchedulePriority{}.OpenAPIModelName():                         schema_pkg_apis_work_v1alpha2_SchedulePriority(ref),
 		v1alpha2.Suspension{}.OpenAPIModelName():                               schema_pkg_apis_work_v1alpha2_Suspension(ref),
 		v1alpha2.TargetCluster{}.OpenAPIModelName():                            schema_pkg_apis_work_v1alpha2_TargetCluster(ref),
+		v1alpha2.WorkloadAffinityGroups{}.OpenAPIModelName():                   schema_pkg_apis_work_v1alpha2_WorkloadAffinityGroups(ref),
 		v1.AWSElasticBlockStoreVolumeSource{}.OpenAPIModelName():               schema_k8sio_api_core_v1_AWSElasticBlockStoreVolumeSource(ref),
 		v1.Affinity{}.OpenAPIModelName():                                       schema_k8sio_api_core_v1_Affinity(ref),
 		v1.AppArmorProfile{}.OpenAPIModelName():                                schema_k8sio_api_core_v1_AppArmorProfile(ref),
@@ -2243,11 +2247,17 @@ func schema_pkg_apis_policy_v1alpha1_Placement(ref common.ReferenceCallback) com
 							Ref:         ref(policyv1alpha1.ReplicaSchedulingStrategy{}.OpenAPIModelName()),
 						},
 					},
+					"workloadAffinity": {
+						SchemaProps: spec.SchemaProps{
+							Description: "WorkloadAffinity co-locates workloads of one group on the same clusters, or keeps them apart, across separately propagated templates. It takes effect with the WorkloadAffinity feature gate.",
+							Ref:         ref(policyv1alpha1.WorkloadAffinity{}.OpenAPIModelName()),
+						},
+					},
 				},
 			},
 		},
 		Dependencies: []string{
-			policyv1alpha1.ClusterAffinity{}.OpenAPIModelName(), policyv1alpha1.ClusterAffinityTerm{}.OpenAPIModelName(), policyv1alpha1.ReplicaSchedulingStrategy{}.OpenAPIModelName(), policyv1alpha1.SpreadConstraint{}.OpenAPIModelName(), v1.Toleration{}.OpenAPIModelName()},
+			policyv1alpha1.ClusterAffinity{}.OpenAPIModelName(), policyv1alpha1.ClusterAffinityTerm{}.OpenAPIModelName(), policyv1alpha1.ReplicaSchedulingStrategy{}.OpenAPIModelName(), policyv1alpha1.SpreadConstraint{}.OpenAPIModelName(), policyv1alpha1.WorkloadAffinity{}.OpenAPIModelName(), v1.Toleration{}.OpenAPIModelName()},
 	}
 }
 
@@ -2834,6 +2844,77 @@ func schema_pkg_apis_policy_v1alpha1_Suspension(ref common.ReferenceCallback) co
 		},
 		Dependencies: []string{
 			policyv1alpha1.SuspendClusters{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_policy_v1alpha1_WorkloadAffinity(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "WorkloadAffinity holds the inter-workload affinity and anti-affinity rules. Both are hard requirements; a group is the set of templates in one namespace whose label under the term's groupByLabelKey has the same value.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"affinity": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Affinity schedules the workload only to clusters where every other scheduled workload of its affinity group runs. The first workload of a group is scheduled as if there were no rule.",
+							Ref:         ref(policyv1alpha1.WorkloadAffinityTerm{}.OpenAPIModelName()),
+						},
+					},
+					"antiAffinity": {
+						SchemaProps: spec.SchemaProps{
+							Description: "AntiAffinity keeps the workload off the clusters where other workloads of its anti-affinity group run.",
+							Ref:         ref(policyv1alpha1.WorkloadAntiAffinityTerm{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			policyv1alpha1.WorkloadAffinityTerm{}.OpenAPIModelName(), policyv1alpha1.WorkloadAntiAffinityTerm{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_policy_v1alpha1_WorkloadAffinityTerm(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "WorkloadAffinityTerm names the label that forms affinity groups.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"groupByLabelKey": {
+						SchemaProps: spec.SchemaProps{
+							Description: "GroupByLabelKey is a label key on the resource template; templates with the same value under it (in the same namespace) form one affinity group. A template without the label belongs to no group.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"groupByLabelKey"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_policy_v1alpha1_WorkloadAntiAffinityTerm(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "WorkloadAntiAffinityTerm names the label that forms anti-affinity groups.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"groupByLabelKey": {
+						SchemaProps: spec.SchemaProps{
+							Description: "GroupByLabelKey is a label key on the resource template; templates with the same value under it (in the same namespace) form one anti-affinity group. A template without the label belongs to no group.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"groupByLabelKey"},
+			},
+		},
 	}
 }
 
@@ -3918,8 +3999,14 @@ func schema_pkg_apis_work_v1alpha2_ResourceBindingSpec(ref common.ReferenceCallb
 					},
 					"schedulePriority": {
 						SchemaProps: spec.SchemaProps{
-							Description: "SchedulePriority is inherited from the claiming policy.",
+							Description: "SchedulePriority is resolved from the claiming policy's schedulePriority (the value of the PriorityClass it names) by the detector.",
 							Ref:         ref(v1alpha2.SchedulePriority{}.OpenAPIModelName()),
+						},
+					},
+					"workloadAffinityGroups": {
+						SchemaProps: spec.SchemaProps{
+							Description: "WorkloadAffinityGroups are the groups the template belongs to under the policy's placement.workloadAffinity, each written \"<labelKey>=<labelValue>\". Set by the detector on ResourceBindings only (workloads are namespaced); read by the scheduler.",
+							Ref:         ref(v1alpha2.WorkloadAffinityGroups{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -3927,7 +4014,7 @@ func schema_pkg_apis_work_v1alpha2_ResourceBindingSpec(ref common.ReferenceCallb
 			},
 		},
 		Dependencies: []string{
-			policyv1alpha1.FailoverBehavior{}.OpenAPIModelName(), policyv1alpha1.Placement{}.OpenAPIModelName(), v1alpha2.BindingSnapshot{}.OpenAPIModelName(), v1alpha2.GracefulEvictionTask{}.OpenAPIModelName(), v1alpha2.ObjectReference{}.OpenAPIModelName(), v1alpha2.ReplicaRequirements{}.OpenAPIModelName(), v1alpha2.SchedulePriority{}.OpenAPIModelName(), v1alpha2.Suspension{}.OpenAPIModelName(), v1alpha2.TargetCluster{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName()},
+			policyv1alpha1.FailoverBehavior{}.OpenAPIModelName(), policyv1alpha1.Placement{}.OpenAPIModelName(), v1alpha2.BindingSnapshot{}.OpenAPIModelName(), v1alpha2.GracefulEvictionTask{}.OpenAPIModelName(), v1alpha2.ObjectReference{}.OpenAPIModelName(), v1alpha2.ReplicaRequirements{}.OpenAPIModelName(), v1alpha2.SchedulePriority{}.OpenAPIModelName(), v1alpha2.Suspension{}.OpenAPIModelName(), v1alpha2.TargetCluster{}.OpenAPIModelName(), v1alpha2.WorkloadAffinityGroups{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -4081,6 +4168,33 @@ func schema_pkg_apis_work_v1alpha2_TargetCluster(ref common.ReferenceCallback) c
 					},
 				},
 				Required: []string{"name"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_work_v1alpha2_WorkloadAffinityGroups(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "WorkloadAffinityGroups are the instantiated workload affinity groups of a binding.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"affinityGroup": {
+						SchemaProps: spec.SchemaProps{
+							Description: "AffinityGroup is the group whose members are co-located.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"antiAffinityGroup": {
+						SchemaProps: spec.SchemaProps{
+							Description: "AntiAffinityGroup is the group whose members are kept on different clusters.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
 			},
 		},
 	}

@@ -18,6 +18,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
@@ -60,6 +61,9 @@ func (s *state) filter(c *clusterv1alpha1.Cluster, m *affinity.Matcher) rejectio
 	}
 	if !m.Matches(c) {
 		return rejection{reason: reasonAffinity}
+	}
+	if r := workloadAffinityRejection(c.Name, s.in.WorkloadPeers); r != "" {
+		return rejection{reason: r}
 	}
 	_, scheduled := s.prevReplicas(c.Name)
 	if !scheduled {
@@ -145,6 +149,24 @@ func missingSpreadField(c *clusterv1alpha1.Cluster, constraints []policyv1alpha1
 				return "zone"
 			}
 		}
+	}
+	return ""
+}
+
+// workloadAffinityRejection applies placement.workloadAffinity as resolved into peers:
+// the cluster must host every scheduled member of the affinity group and no member of the
+// anti-affinity group. It returns the reason, or "" when the cluster fits.
+func workloadAffinityRejection(cluster string, peers *WorkloadPeers) string {
+	if peers == nil {
+		return ""
+	}
+	for _, targets := range peers.Affinity {
+		if !slices.Contains(targets, cluster) {
+			return reasonWorkloadAffinity
+		}
+	}
+	if slices.Contains(peers.AntiAffinity, cluster) {
+		return reasonWorkloadAntiAffinity
 	}
 	return ""
 }

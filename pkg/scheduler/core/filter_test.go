@@ -284,3 +284,54 @@ func TestClusterAffinitiesFallBackInOrder(t *testing.T) {
 		t.Fatalf("term failures %+v", err.TermFailures)
 	}
 }
+
+// TestWorkloadAffinityFilter: placement.workloadAffinity as resolved into peers, run
+// through Schedule with a Duplicated placement so the result lists the clusters that pass.
+func TestWorkloadAffinityFilter(t *testing.T) {
+	all := clusters("member1", "member2", "member3")
+	cases := []struct {
+		name      string
+		placement *policyv1alpha1.Placement
+		peers     *WorkloadPeers
+		want      []string // nil: every cluster filtered
+		message   string   // NoClusterFit message when want is nil
+	}{
+		{name: "no rule", peers: nil, want: []string{"member1", "member2", "member3"}},
+		{name: "affinity, first of its group", peers: &WorkloadPeers{}, want: []string{"member1", "member2", "member3"}},
+		{name: "affinity follows the scheduled member",
+			peers: &WorkloadPeers{Affinity: [][]string{{"member2"}}}, want: []string{"member2"}},
+		{name: "affinity needs a cluster every member uses",
+			peers: &WorkloadPeers{Affinity: [][]string{{"member1", "member2"}, {"member2", "member3"}}}, want: []string{"member2"}},
+		{name: "affinity and the placement's own cluster affinity both apply",
+			placement: &policyv1alpha1.Placement{ClusterAffinity: names("member1", "member3")},
+			peers:     &WorkloadPeers{Affinity: [][]string{{"member2"}}},
+			message: "0/3 clusters are available: 1 cluster(s) did not match the placement cluster affinity constraint, " +
+				"2 ResourceBinding with the same affinity group does not target this cluster."},
+		{name: "anti-affinity avoids the members' clusters",
+			peers: &WorkloadPeers{AntiAffinity: []string{"member1", "member3"}}, want: []string{"member2"}},
+		{name: "anti-affinity with every cluster taken",
+			peers:   &WorkloadPeers{AntiAffinity: []string{"member1", "member2", "member3"}},
+			message: "0/3 clusters are available: 3 cluster already has workload with the same anti-affinity group."},
+		{name: "affinity and anti-affinity together",
+			peers: &WorkloadPeers{Affinity: [][]string{{"member1", "member2"}}, AntiAffinity: []string{"member1"}}, want: []string{"member2"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := Input{Spec: deployment(1, tc.placement), Clusters: all, WorkloadPeers: tc.peers}
+			if tc.want == nil {
+				err := mustFail(t, in)
+				if err.Reason != ReasonNoClusterFit || err.Message != tc.message {
+					t.Fatalf("got %s %q\nwant %q", err.Reason, err.Message, tc.message)
+				}
+				return
+			}
+			var got []string
+			for _, c := range mustSchedule(t, in).Clusters {
+				got = append(got, c.Name)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("clusters = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

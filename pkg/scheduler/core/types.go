@@ -58,6 +58,24 @@ type Input struct {
 	// Estimators estimate free replicas per cluster; the smallest answer wins. Nil means the
 	// general estimator with resource models enabled.
 	Estimators []estimator.Estimator
+
+	// WorkloadPeers says where the other members of the binding's workload affinity groups
+	// (spec.workloadAffinityGroups) run. Nil means no workload affinity rule applies.
+	WorkloadPeers *WorkloadPeers
+}
+
+// WorkloadPeers are the placements of the other bindings in the binding's workload
+// affinity and anti-affinity groups (same namespace, same group; the binding itself left
+// out).
+type WorkloadPeers struct {
+	// Affinity holds, for every other member of the affinity group that is already
+	// scheduled, the clusters it targets. A cluster fits only if it is in every one of
+	// them; with no scheduled member the rule does not restrict (the group's first
+	// workload goes wherever its placement allows).
+	Affinity [][]string
+	// AntiAffinity are the clusters targeted by other members of the anti-affinity
+	// group; none of them fits.
+	AntiAffinity []string
 }
 
 // Result is a successful decision.
@@ -115,6 +133,9 @@ const (
 	reasonAPI      = "cluster(s) did not have the API resource"
 	reasonNoField  = "cluster(s) did not have %s property"
 	reasonEviction = "cluster(s) is in the process of eviction"
+	// The workload affinity reasons are Karmada's WorkloadAffinity filter messages.
+	reasonWorkloadAffinity     = "ResourceBinding with the same affinity group does not target this cluster"
+	reasonWorkloadAntiAffinity = "cluster already has workload with the same anti-affinity group"
 )
 
 // newFitError builds the NoClusterFit error exactly as Karmada words it: "0/3 clusters are

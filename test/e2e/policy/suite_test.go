@@ -2,13 +2,15 @@
 // graceful eviction, preemption, lazy activation, deletion protection, schedule priority,
 // workload affinity, replicas owned by member HPAs and multi-component workloads.
 //
-// One control plane (feature gates Failover and PropagationPolicyPreemption on) and three
-// real members are started once by TestPolicy; each case registers itself with register
-// from its own file and works in its own namespace.
+// One control plane (feature gates Failover, PropagationPolicyPreemption,
+// PriorityBasedScheduling and WorkloadAffinity on) and three real members are started
+// once by TestPolicy; each case registers itself with register from its own file and
+// works in its own namespace.
 package policy
 
 import (
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/karmada-one/karmada-one/test/e2e/framework"
@@ -22,9 +24,18 @@ var nodeSpecs = map[string][]members.NodeSpec{
 	"member3": {{Name: "member3-node", CPU: "4", Memory: "32Gi", Pods: "110"}},
 }
 
+// gates are the feature gates this suite switches on (all off by default, as in Karmada).
+var gates = []string{
+	"Failover=true",
+	"PropagationPolicyPreemption=true",
+	"StatefulFailoverInjection=true",
+	"PriorityBasedScheduling=true",
+	"WorkloadAffinity=true",
+}
+
 // flags are the control plane's extra flags for this suite.
 var flags = []string{
-	"--feature-gates=Failover=true,PropagationPolicyPreemption=true,StatefulFailoverInjection=true",
+	"--feature-gates=" + strings.Join(gates, ","),
 	"--enable-no-execute-taint-eviction=true",
 }
 

@@ -282,6 +282,46 @@ type Placement struct {
 	// ReplicaScheduling says how replicas are shared between clusters.
 	// +optional
 	ReplicaScheduling *ReplicaSchedulingStrategy `json:"replicaScheduling,omitempty"`
+
+	// WorkloadAffinity co-locates workloads of one group on the same clusters, or keeps
+	// them apart, across separately propagated templates. It takes effect with the
+	// WorkloadAffinity feature gate.
+	// +optional
+	WorkloadAffinity *WorkloadAffinity `json:"workloadAffinity,omitempty"`
+}
+
+// WorkloadAffinity holds the inter-workload affinity and anti-affinity rules. Both are
+// hard requirements; a group is the set of templates in one namespace whose label under
+// the term's groupByLabelKey has the same value.
+type WorkloadAffinity struct {
+	// Affinity schedules the workload only to clusters where every other scheduled
+	// workload of its affinity group runs. The first workload of a group is scheduled
+	// as if there were no rule.
+	// +optional
+	Affinity *WorkloadAffinityTerm `json:"affinity,omitempty"`
+
+	// AntiAffinity keeps the workload off the clusters where other workloads of its
+	// anti-affinity group run.
+	// +optional
+	AntiAffinity *WorkloadAntiAffinityTerm `json:"antiAffinity,omitempty"`
+}
+
+// WorkloadAffinityTerm names the label that forms affinity groups.
+type WorkloadAffinityTerm struct {
+	// GroupByLabelKey is a label key on the resource template; templates with the same
+	// value under it (in the same namespace) form one affinity group. A template without
+	// the label belongs to no group.
+	// +required
+	GroupByLabelKey string `json:"groupByLabelKey"`
+}
+
+// WorkloadAntiAffinityTerm names the label that forms anti-affinity groups.
+type WorkloadAntiAffinityTerm struct {
+	// GroupByLabelKey is a label key on the resource template; templates with the same
+	// value under it (in the same namespace) form one anti-affinity group. A template
+	// without the label belongs to no group.
+	// +required
+	GroupByLabelKey string `json:"groupByLabelKey"`
 }
 
 // SpreadFieldValue is a cluster field usable for spreading.

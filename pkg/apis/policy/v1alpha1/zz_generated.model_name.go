@@ -207,6 +207,21 @@ func (in Suspension) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in WorkloadAffinity) OpenAPIModelName() string {
+	return "io.karmada.policy.v1alpha1.WorkloadAffinity"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in WorkloadAffinityTerm) OpenAPIModelName() string {
+	return "io.karmada.policy.v1alpha1.WorkloadAffinityTerm"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in WorkloadAntiAffinityTerm) OpenAPIModelName() string {
+	return "io.karmada.policy.v1alpha1.WorkloadAntiAffinityTerm"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in YAMLPatchOperation) OpenAPIModelName() string {
 	return "io.karmada.policy.v1alpha1.YAMLPatchOperation"
 }

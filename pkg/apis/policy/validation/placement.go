@@ -96,6 +96,36 @@ func ValidatePlacement(p *policyv1alpha1.Placement, fldPath *field.Path) field.E
 	allErrs = append(allErrs, validateTolerations(p.ClusterTolerations, fldPath.Child("clusterTolerations"))...)
 	allErrs = append(allErrs, ValidateSpreadConstraints(p.SpreadConstraints, fldPath.Child("spreadConstraints"))...)
 	allErrs = append(allErrs, validateReplicaScheduling(p.ReplicaScheduling, fldPath.Child("replicaScheduling"))...)
+	allErrs = append(allErrs, validateWorkloadAffinity(p.WorkloadAffinity, fldPath.Child("workloadAffinity"))...)
+	return allErrs
+}
+
+// validateWorkloadAffinity checks that each term names a valid label key and that the
+// two terms do not group by the same key (a workload would then have to run with and
+// apart from the same peers, which never schedules).
+func validateWorkloadAffinity(wa *policyv1alpha1.WorkloadAffinity, fldPath *field.Path) field.ErrorList {
+	if wa == nil {
+		return nil
+	}
+	var allErrs field.ErrorList
+	checkKey := func(key string, p *field.Path) {
+		if key == "" {
+			allErrs = append(allErrs, field.Required(p, "a label key on the resource template, e.g. app.group"))
+			return
+		}
+		allErrs = append(allErrs, metav1validation.ValidateLabelName(key, p)...)
+	}
+	if wa.Affinity != nil {
+		checkKey(wa.Affinity.GroupByLabelKey, fldPath.Child("affinity", "groupByLabelKey"))
+	}
+	if wa.AntiAffinity != nil {
+		checkKey(wa.AntiAffinity.GroupByLabelKey, fldPath.Child("antiAffinity", "groupByLabelKey"))
+	}
+	if wa.Affinity != nil && wa.AntiAffinity != nil && wa.Affinity.GroupByLabelKey != "" &&
+		wa.Affinity.GroupByLabelKey == wa.AntiAffinity.GroupByLabelKey {
+		allErrs = append(allErrs, field.Invalid(fldPath.Child("antiAffinity", "groupByLabelKey"), wa.AntiAffinity.GroupByLabelKey,
+			"affinity and antiAffinity must not use the same groupByLabelKey"))
+	}
 	return allErrs
 }
 

@@ -220,6 +220,18 @@ func TestValidatePropagationPolicyInvalid(t *testing.T) {
 		{"schedulePriority without class name", func(p *policyv1alpha1.PropagationPolicy) {
 			p.Spec.SchedulePriority = &policyv1alpha1.SchedulePriority{PriorityClassSource: policyv1alpha1.KubePriorityClass}
 		}, "spec.schedulePriority.priorityClassName", "Required value"},
+		{"workloadAffinity affinity without groupByLabelKey", func(p *policyv1alpha1.PropagationPolicy) {
+			p.Spec.Placement.WorkloadAffinity = &policyv1alpha1.WorkloadAffinity{Affinity: &policyv1alpha1.WorkloadAffinityTerm{}}
+		}, "spec.placement.workloadAffinity.affinity.groupByLabelKey", "Required value"},
+		{"workloadAffinity antiAffinity with an invalid label key", func(p *policyv1alpha1.PropagationPolicy) {
+			p.Spec.Placement.WorkloadAffinity = &policyv1alpha1.WorkloadAffinity{
+				AntiAffinity: &policyv1alpha1.WorkloadAntiAffinityTerm{GroupByLabelKey: "app group"}}
+		}, "spec.placement.workloadAffinity.antiAffinity.groupByLabelKey", "name part must consist of"},
+		{"workloadAffinity with the same key for affinity and antiAffinity", func(p *policyv1alpha1.PropagationPolicy) {
+			p.Spec.Placement.WorkloadAffinity = &policyv1alpha1.WorkloadAffinity{
+				Affinity:     &policyv1alpha1.WorkloadAffinityTerm{GroupByLabelKey: "app.group"},
+				AntiAffinity: &policyv1alpha1.WorkloadAntiAffinityTerm{GroupByLabelKey: "app.group"}}
+		}, "spec.placement.workloadAffinity.antiAffinity.groupByLabelKey", "affinity and antiAffinity must not use the same groupByLabelKey"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,6 +248,11 @@ func TestValidatePropagationPolicyValid(t *testing.T) {
 		mutate func(p *policyv1alpha1.PropagationPolicy)
 	}{
 		{"minimal", func(*policyv1alpha1.PropagationPolicy) {}},
+		{"workloadAffinity with different keys", func(p *policyv1alpha1.PropagationPolicy) {
+			p.Spec.Placement.WorkloadAffinity = &policyv1alpha1.WorkloadAffinity{
+				Affinity:     &policyv1alpha1.WorkloadAffinityTerm{GroupByLabelKey: "example.io/train"},
+				AntiAffinity: &policyv1alpha1.WorkloadAntiAffinityTerm{GroupByLabelKey: "app.group"}}
+		}},
 		{"selector namespace equal to the policy's", func(p *policyv1alpha1.PropagationPolicy) { p.Spec.ResourceSelectors[0].Namespace = "default" }},
 		{"spread by region and cluster", func(p *policyv1alpha1.PropagationPolicy) {
 			p.Spec.Placement.SpreadConstraints = []policyv1alpha1.SpreadConstraint{

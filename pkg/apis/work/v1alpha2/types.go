@@ -113,9 +113,27 @@ type ResourceBindingSpec struct {
 	// +optional
 	PreserveResourcesOnDeletion *bool `json:"preserveResourcesOnDeletion,omitempty"`
 
-	// SchedulePriority is inherited from the claiming policy.
+	// SchedulePriority is resolved from the claiming policy's schedulePriority (the value
+	// of the PriorityClass it names) by the detector.
 	// +optional
 	SchedulePriority *SchedulePriority `json:"schedulePriority,omitempty"`
+
+	// WorkloadAffinityGroups are the groups the template belongs to under the policy's
+	// placement.workloadAffinity, each written "<labelKey>=<labelValue>". Set by the
+	// detector on ResourceBindings only (workloads are namespaced); read by the scheduler.
+	// +optional
+	WorkloadAffinityGroups *WorkloadAffinityGroups `json:"workloadAffinityGroups,omitempty"`
+}
+
+// WorkloadAffinityGroups are the instantiated workload affinity groups of a binding.
+type WorkloadAffinityGroups struct {
+	// AffinityGroup is the group whose members are co-located.
+	// +optional
+	AffinityGroup string `json:"affinityGroup,omitempty"`
+
+	// AntiAffinityGroup is the group whose members are kept on different clusters.
+	// +optional
+	AntiAffinityGroup string `json:"antiAffinityGroup,omitempty"`
 }
 
 // SchedulePriority is the resolved scheduling priority of a binding.

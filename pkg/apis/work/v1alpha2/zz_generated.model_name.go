@@ -95,3 +95,8 @@ func (in Suspension) OpenAPIModelName() string {
 func (in TargetCluster) OpenAPIModelName() string {
 	return "io.karmada.work.v1alpha2.TargetCluster"
 }
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in WorkloadAffinityGroups) OpenAPIModelName() string {
+	return "io.karmada.work.v1alpha2.WorkloadAffinityGroups"
+}

@@ -38,6 +38,10 @@ type PlacementApplyConfiguration struct {
 	SpreadConstraints []SpreadConstraintApplyConfiguration `json:"spreadConstraints,omitempty"`
 	// ReplicaScheduling says how replicas are shared between clusters.
 	ReplicaScheduling *ReplicaSchedulingStrategyApplyConfiguration `json:"replicaScheduling,omitempty"`
+	// WorkloadAffinity co-locates workloads of one group on the same clusters, or keeps
+	// them apart, across separately propagated templates. It takes effect with the
+	// WorkloadAffinity feature gate.
+	WorkloadAffinity *WorkloadAffinityApplyConfiguration `json:"workloadAffinity,omitempty"`
 }
 
 // PlacementApplyConfiguration constructs a declarative configuration of the Placement type for use with
@@ -98,5 +102,13 @@ func (b *PlacementApplyConfiguration) WithSpreadConstraints(values ...*SpreadCon
 // If called multiple times, the ReplicaScheduling field is set to the value of the last call.
 func (b *PlacementApplyConfiguration) WithReplicaScheduling(value *ReplicaSchedulingStrategyApplyConfiguration) *PlacementApplyConfiguration {
 	b.ReplicaScheduling = value
+	return b
+}
+
+// WithWorkloadAffinity sets the WorkloadAffinity field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the WorkloadAffinity field is set to the value of the last call.
+func (b *PlacementApplyConfiguration) WithWorkloadAffinity(value *WorkloadAffinityApplyConfiguration) *PlacementApplyConfiguration {
+	b.WorkloadAffinity = value
 	return b
 }

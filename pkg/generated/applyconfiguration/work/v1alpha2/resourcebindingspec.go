@@ -58,8 +58,13 @@ type ResourceBindingSpecApplyConfiguration struct {
 	Suspension *SuspensionApplyConfiguration `json:"suspension,omitempty"`
 	// PreserveResourcesOnDeletion keeps member copies when the template is deleted.
 	PreserveResourcesOnDeletion *bool `json:"preserveResourcesOnDeletion,omitempty"`
-	// SchedulePriority is inherited from the claiming policy.
+	// SchedulePriority is resolved from the claiming policy's schedulePriority (the value
+	// of the PriorityClass it names) by the detector.
 	SchedulePriority *SchedulePriorityApplyConfiguration `json:"schedulePriority,omitempty"`
+	// WorkloadAffinityGroups are the groups the template belongs to under the policy's
+	// placement.workloadAffinity, each written "<labelKey>=<labelValue>". Set by the
+	// detector on ResourceBindings only (workloads are namespaced); read by the scheduler.
+	WorkloadAffinityGroups *WorkloadAffinityGroupsApplyConfiguration `json:"workloadAffinityGroups,omitempty"`
 }
 
 // ResourceBindingSpecApplyConfiguration constructs a declarative configuration of the ResourceBindingSpec type for use with
@@ -200,5 +205,13 @@ func (b *ResourceBindingSpecApplyConfiguration) WithPreserveResourcesOnDeletion(
 // If called multiple times, the SchedulePriority field is set to the value of the last call.
 func (b *ResourceBindingSpecApplyConfiguration) WithSchedulePriority(value *SchedulePriorityApplyConfiguration) *ResourceBindingSpecApplyConfiguration {
 	b.SchedulePriority = value
+	return b
+}
+
+// WithWorkloadAffinityGroups sets the WorkloadAffinityGroups field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the WorkloadAffinityGroups field is set to the value of the last call.
+func (b *ResourceBindingSpecApplyConfiguration) WithWorkloadAffinityGroups(value *WorkloadAffinityGroupsApplyConfiguration) *ResourceBindingSpecApplyConfiguration {
+	b.WorkloadAffinityGroups = value
 	return b
 }
