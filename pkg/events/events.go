@@ -19,6 +19,10 @@ const (
 	// GetDependenciesSucceed / GetDependenciesFailed: a workload's dependencies were found.
 	GetDependenciesSucceed = "GetDependenciesSucceed"
 	GetDependenciesFailed  = "GetDependenciesFailed"
+	// PreemptPolicySucceed / PreemptPolicyFailed: a policy with preemption Always took (or
+	// failed to take) a template claimed by another policy.
+	PreemptPolicySucceed = "PreemptPolicySucceed"
+	PreemptPolicyFailed  = "PreemptPolicyFailed"
 )
 
 // Reasons on bindings and their templates.

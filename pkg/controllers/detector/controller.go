@@ -12,6 +12,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -76,6 +77,35 @@ type controller struct {
 	rbLister  worklisters.ResourceBindingLister
 	crbLister worklisters.ClusterResourceBindingLister
 	pcLister  schedulinglisters.PriorityClassLister
+
+	// preemptionEnabled reports the PropagationPolicyPreemption feature gate.
+	preemptionEnabled func() bool
+
+	// userChanged holds the keys of templates that were created or changed by someone
+	// other than the control plane since their last reconcile: only such a reconcile
+	// refreshes the binding of a Lazy policy (see detector.DeferBindingRefresh).
+	userMu      sync.Mutex
+	userChanged map[string]struct{}
+}
+
+// markUserChange records that the template behind key changed by itself.
+func (d *controller) markUserChange(key string) {
+	d.userMu.Lock()
+	defer d.userMu.Unlock()
+	if d.userChanged == nil {
+		d.userChanged = map[string]struct{}{}
+	}
+	d.userChanged[key] = struct{}{}
+}
+
+// takeUserChange tells whether the template behind key changed by itself since its
+// last reconcile, and forgets it.
+func (d *controller) takeUserChange(key string) bool {
+	d.userMu.Lock()
+	defer d.userMu.Unlock()
+	_, ok := d.userChanged[key]
+	delete(d.userChanged, key)
+	return ok
 }
 
 // Start runs the detector.
@@ -91,6 +121,8 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		rbLister:  c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
 		crbLister: c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
 		pcLister:  c.KubeInformers.Scheduling().V1().PriorityClasses().Lister(),
+
+		preemptionEnabled: func() bool { return features.Enabled(features.PropagationPolicyPreemption) },
 	}
 	pcInf := c.KubeInformers.Scheduling().V1().PriorityClasses().Informer()
 	if _, err := pcInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -212,7 +244,9 @@ func (d *controller) watchKind(gvr schema.GroupVersionResource, inf cache.Shared
 		AddFunc: func(obj interface{}) {
 			if u, ok := obj.(*unstructured.Unstructured); ok {
 				metrics.TemplateChanged(u.GetUID())
-				d.queue.Add(templateKey(gvr, u.GetNamespace(), u.GetName()))
+				key := templateKey(gvr, u.GetNamespace(), u.GetName())
+				d.markUserChange(key)
+				d.queue.Add(key)
 			}
 		},
 		UpdateFunc: func(oldObj, obj interface{}) {
@@ -222,7 +256,11 @@ func (d *controller) watchKind(gvr schema.GroupVersionResource, inf cache.Shared
 				return
 			}
 			metrics.TemplateChanged(u.GetUID())
-			d.queue.Add(templateKey(gvr, u.GetNamespace(), u.GetName()))
+			key := templateKey(gvr, u.GetNamespace(), u.GetName())
+			if detector.ChangedByUser(o, u) {
+				d.markUserChange(key)
+			}
+			d.queue.Add(key)
 		},
 	})
 }
@@ -301,9 +339,17 @@ func (d *controller) enqueueBindingOwner(obj interface{}) {
 	d.queue.Add(templateKey(m.Resource, spec.Resource.Namespace, spec.Resource.Name))
 }
 
-// reconcile converges one template: claim it for the policy it belongs to and make
-// its binding match, or release it when no policy wants it.
-func (d *controller) reconcile(ctx context.Context, key string) (time.Duration, error) {
+// reconcile converges one template: claim it for the policy it belongs to (or for the
+// policy that preempts that one) and make its binding match, or release it when no
+// policy wants it. A Lazy policy's binding is only refreshed when the template itself
+// changed since the last reconcile.
+func (d *controller) reconcile(ctx context.Context, key string) (requeue time.Duration, err error) {
+	changedByUser := d.takeUserChange(key)
+	defer func() {
+		if changedByUser && (err != nil || requeue > 0) {
+			d.markUserChange(key) // the retry still answers the template's own change
+		}
+	}()
 	gvr, ns, name, err := parseTemplateKey(key)
 	if err != nil {
 		return 0, nil
@@ -325,12 +371,21 @@ func (d *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 
 	policy := d.currentPolicy(u)
+	var preempted detector.Policy // the policy policy takes u from
 	if policy.IsZero() {
 		pps, cpps, err := d.candidates(ns)
 		if err != nil {
 			return 0, err
 		}
 		policy, _ = detector.ChoosePolicy(u, pps, cpps)
+	} else if d.preemptionEnabled != nil && d.preemptionEnabled() {
+		pps, cpps, err := d.candidates(ns)
+		if err != nil {
+			return 0, err
+		}
+		if p, ok := detector.ChoosePreemptor(u, policy, pps, cpps); ok {
+			preempted, policy = policy, p
+		}
 	}
 	if policy.IsZero() {
 		if _, claimed := detector.ClaimOf(u); claimed {
@@ -340,15 +395,27 @@ func (d *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 	if !detector.IsClaimedBy(u, policy) || !claimMetadataExact(u, policy) {
 		if err := d.patchClaim(ctx, gvr, u, policy); err != nil {
-			d.applyPolicyFailed(u, policy, err)
+			if !preempted.IsZero() {
+				d.recorder.Event(u, corev1.EventTypeWarning, events.PreemptPolicyFailed, detector.PreemptionMessage(policy, preempted, err))
+			} else {
+				d.applyPolicyFailed(u, policy, err)
+			}
 			return 0, err
 		}
+		if !preempted.IsZero() {
+			d.recorder.Event(u, corev1.EventTypeNormal, events.PreemptPolicySucceed, detector.PreemptionMessage(policy, preempted, nil))
+		}
+	}
+	if detector.DeferBindingRefresh(policy, changedByUser) {
+		klog.FromContext(ctx).V(2).Info("Binding left as it is until the template changes: its policy is Lazy",
+			"template", key, "policy", policyRef(policy))
+		return 0, nil
 	}
 	return 0, d.syncBinding(ctx, u, policy)
 }
 
 // currentPolicy returns the policy that claimed u if it still exists, is the same
-// policy (permanent id) and still matches u; preemption is off, so it keeps u.
+// policy (permanent id) and still matches u: it keeps u unless a policy preempts it.
 func (d *controller) currentPolicy(u *unstructured.Unstructured) detector.Policy {
 	claim, ok := detector.ClaimOf(u)
 	if !ok {
@@ -680,6 +747,10 @@ func (d *controller) reconcilePolicy(ctx context.Context, key string) (time.Dura
 	}
 	if policy.IsDeleting() {
 		return 0, d.finalizePolicy(ctx, policy)
+	}
+	if policy.IsPreempting() && (d.preemptionEnabled == nil || !d.preemptionEnabled()) {
+		klog.FromContext(ctx).Info("Policy asks for preemption, but feature gate "+string(features.PropagationPolicyPreemption)+
+			" is not enabled: it preempts nothing", "policy", policyRef(policy))
 	}
 	// Templates it claims (spec changes re-derive their bindings; a selector change may
 	// release them) and templates it may now claim.
