@@ -19,6 +19,10 @@ const (
 	CustomizedClusterResourceModeling featuregate.Feature = "CustomizedClusterResourceModeling"
 	// PropagationPolicyPreemption lets a higher-priority policy take resources from a lower one.
 	PropagationPolicyPreemption featuregate.Feature = "PropagationPolicyPreemption"
+	// MultiplePodTemplatesScheduling records the components (pod templates) of workloads
+	// made of several of them in spec.components of their bindings, and schedules such a
+	// workload by how many complete component sets a cluster can hold.
+	MultiplePodTemplatesScheduling featuregate.Feature = "MultiplePodTemplatesScheduling"
 )
 
 var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
@@ -27,6 +31,14 @@ var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
 	GracefulEviction:                  {{Version: version.MustParse("1.0"), Default: true, PreRelease: featuregate.Beta}},
 	CustomizedClusterResourceModeling: {{Version: version.MustParse("1.0"), Default: true, PreRelease: featuregate.Beta}},
 	PropagationPolicyPreemption:       {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+	MultiplePodTemplatesScheduling:    {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+}
+
+// The gates are known to the process-wide gate from the start, so that code reading them
+// works in unit tests that never build the server; registering them again (MustRegister
+// with the same specs) is harmless.
+func init() {
+	MustRegister(utilfeature.DefaultMutableFeatureGate)
 }
 
 // MustRegister adds the gates to g (kube's default mutable gate in the binary).
