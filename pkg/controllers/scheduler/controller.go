@@ -32,6 +32,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers/addons"
 	"github.com/karmada-one/karmada-one/pkg/detector"
 	"github.com/karmada-one/karmada-one/pkg/events"
+	"github.com/karmada-one/karmada-one/pkg/features"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/metrics"
@@ -283,6 +284,8 @@ func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		ObservedAffinityName: b.status.SchedulerObservedAffinityName,
 		Clusters:             clusters,
 		Estimators:           s.estimators(),
+
+		MultiplePodTemplatesScheduling: features.Enabled(features.MultiplePodTemplatesScheduling),
 	})
 	var cerr *core.Error
 	if err != nil && !errors.As(err, &cerr) {

@@ -58,6 +58,13 @@ type Input struct {
 	// Estimators estimate free replicas per cluster; the smallest answer wins. Nil means the
 	// general estimator with resource models enabled.
 	Estimators []estimator.Estimator
+
+	// MultiplePodTemplatesScheduling mirrors the feature gate: with it, a binding with
+	// spec.components whose placement asks for exactly one cluster (a cluster spread
+	// constraint with minGroups = maxGroups = 1) is scheduled as a whole: clusters are
+	// judged by how many complete component sets they can still take, and the chosen
+	// cluster gets every component.
+	MultiplePodTemplatesScheduling bool
 }
 
 // Result is a successful decision.
