@@ -27,6 +27,7 @@ import (
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/features"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )
@@ -182,12 +183,21 @@ func bindingSpec(interp interpreter.Interpreter, obj *unstructured.Unstructured,
 		if ok {
 			spec.Replicas, spec.ReplicaRequirements = replicas, req
 		}
+		if features.Enabled(features.MultiplePodTemplatesScheduling) {
+			components, ok, err := interp.GetComponents(obj)
+			if err != nil {
+				return spec, &ReplicasError{Err: err}
+			}
+			if ok && len(components) > 0 {
+				spec.Components = components
+			}
+		}
 	}
 	return spec, nil
 }
 
-// ReplicasError is returned by BuildBindingWith when the template's replicas could not
-// be interpreted.
+// ReplicasError is returned by BuildBindingWith when the template's replicas (or, with
+// MultiplePodTemplatesScheduling, its components) could not be interpreted.
 type ReplicasError struct{ Err error }
 
 func (e *ReplicasError) Error() string { return e.Err.Error() }

@@ -28,6 +28,10 @@ const (
 	// WorkloadAffinity enables placement.workloadAffinity: bindings carry their workload
 	// affinity groups and the scheduler co-locates or separates group members.
 	WorkloadAffinity featuregate.Feature = "WorkloadAffinity"
+	// MultiplePodTemplatesScheduling records the components (pod templates) of workloads
+	// made of several of them in spec.components of their bindings, and schedules such a
+	// workload by how many complete component sets a cluster can hold.
+	MultiplePodTemplatesScheduling featuregate.Feature = "MultiplePodTemplatesScheduling"
 )
 
 var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
@@ -39,6 +43,14 @@ var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
 	StatefulFailoverInjection:         {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 	PriorityBasedScheduling:           {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 	WorkloadAffinity:                  {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+	MultiplePodTemplatesScheduling:    {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+}
+
+// The gates are known to the process-wide gate from the start, so that code reading them
+// works in unit tests that never build the server; registering them again (MustRegister
+// with the same specs) is harmless.
+func init() {
+	MustRegister(utilfeature.DefaultMutableFeatureGate)
 }
 
 // MustRegister adds the gates to g (kube's default mutable gate in the binary).

@@ -31,6 +31,11 @@ type Interpreter interface {
 	// nothing a scheduler could check (no requests, no node constraints).
 	GetReplicas(obj *unstructured.Unstructured) (replicas int32, req *workv1alpha2.ReplicaRequirements, ok bool, err error)
 
+	// GetComponents returns the pod templates (components) of a workload made of several
+	// of them, each with its replicas and what one of its pods needs; ok is false for
+	// kinds without a component rule.
+	GetComponents(obj *unstructured.Unstructured) (components []workv1alpha2.Component, ok bool, err error)
+
 	// ReviseReplica returns a copy of obj asking for replicas, a member cluster's share.
 	// Kinds without replicas give an error wrapping ErrNotSupported.
 	ReviseReplica(obj *unstructured.Unstructured, replicas int64) (*unstructured.Unstructured, error)
@@ -70,6 +75,7 @@ const (
 	OperationAggregateStatus     Operation = "AggregateStatus"
 	OperationInterpretHealth     Operation = "InterpretHealth"
 	OperationInterpretDependency Operation = "InterpretDependency"
+	OperationInterpretComponent  Operation = "InterpretComponent"
 )
 
 // Dependency is an object a workload needs in every cluster it runs in. Either Name or
@@ -232,6 +238,8 @@ func (n *native) HookEnabled(gvk schema.GroupVersionKind, op Operation) bool {
 		return n.health[gvk] != nil
 	case OperationInterpretDependency:
 		return n.dependencies[gvk] != nil
+	case OperationInterpretComponent:
+		return componentRules[gvk] != nil
 	}
 	return false
 }
@@ -246,6 +254,18 @@ func (n *native) GetReplicas(obj *unstructured.Unstructured) (int32, *workv1alph
 		return 0, nil, false, describe(obj, err)
 	}
 	return replicas, req, true, nil
+}
+
+func (n *native) GetComponents(obj *unstructured.Unstructured) ([]workv1alpha2.Component, bool, error) {
+	f := componentRules[obj.GroupVersionKind()]
+	if f == nil {
+		return nil, false, nil
+	}
+	components, err := f(obj)
+	if err != nil {
+		return nil, false, describe(obj, err)
+	}
+	return components, true, nil
 }
 
 func (n *native) ReviseReplica(obj *unstructured.Unstructured, replicas int64) (*unstructured.Unstructured, error) {

@@ -2,7 +2,6 @@ package failover
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,14 +9,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
-	"github.com/karmada-one/karmada-one/pkg/features"
 	"github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/fake"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
@@ -157,9 +154,4 @@ func TestApplicationTask(t *testing.T) {
 	if task.GracePeriodSeconds == nil || *task.GracePeriodSeconds != 30 || task.SuppressDeletion != nil {
 		t.Errorf("Gracefully: %+v", task)
 	}
-}
-
-func TestMain(m *testing.M) {
-	features.MustRegister(utilfeature.DefaultMutableFeatureGate)
-	os.Exit(m.Run())
 }

@@ -361,6 +361,8 @@ func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		Clusters:             clusters,
 		Estimators:           s.estimators(),
 		WorkloadPeers:        peers,
+
+		MultiplePodTemplatesScheduling: features.Enabled(features.MultiplePodTemplatesScheduling),
 	})
 	var cerr *core.Error
 	if err != nil && !errors.As(err, &cerr) {

@@ -166,6 +166,10 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &workv1alpha2.BindingSnapshotApplyConfiguration{}
 	case v1alpha2.SchemeGroupVersion.WithKind("ClusterResourceBinding"):
 		return &workv1alpha2.ClusterResourceBindingApplyConfiguration{}
+	case v1alpha2.SchemeGroupVersion.WithKind("Component"):
+		return &workv1alpha2.ComponentApplyConfiguration{}
+	case v1alpha2.SchemeGroupVersion.WithKind("ComponentReplicaRequirements"):
+		return &workv1alpha2.ComponentReplicaRequirementsApplyConfiguration{}
 	case v1alpha2.SchemeGroupVersion.WithKind("GracefulEvictionTask"):
 		return &workv1alpha2.GracefulEvictionTaskApplyConfiguration{}
 	case v1alpha2.SchemeGroupVersion.WithKind("NodeClaim"):

@@ -111,6 +111,8 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		v1alpha2.BindingSnapshot{}.OpenAPIModelName():                          schema_pkg_apis_work_v1alpha2_BindingSnapshot(ref),
 		v1alpha2.ClusterResourceBinding{}.OpenAPIModelName():                   schema_pkg_apis_work_v1alpha2_ClusterResourceBinding(ref),
 		v1alpha2.ClusterResourceBindingList{}.OpenAPIModelName():               schema_pkg_apis_work_v1alpha2_ClusterResourceBindingList(ref),
+		v1alpha2.Component{}.OpenAPIModelName():                                schema_pkg_apis_work_v1alpha2_Component(ref),
+		v1alpha2.ComponentReplicaRequirements{}.OpenAPIModelName():             schema_pkg_apis_work_v1alpha2_ComponentReplicaRequirements(ref),
 		v1alpha2.GracefulEvictionTask{}.OpenAPIModelName():                     schema_pkg_apis_work_v1alpha2_GracefulEvictionTask(ref),
 		v1alpha2.NodeClaim{}.OpenAPIModelName():                                schema_pkg_apis_work_v1alpha2_NodeClaim(ref),
 		v1alpha2.ObjectReference{}.OpenAPIModelName():                          schema_pkg_apis_work_v1alpha2_ObjectReference(ref),
@@ -3513,6 +3515,86 @@ func schema_pkg_apis_work_v1alpha2_ClusterResourceBindingList(ref common.Referen
 	}
 }
 
+func schema_pkg_apis_work_v1alpha2_Component(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "Component is one pod template of a workload.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name identifies the component; unique within the workload.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"replicas": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Replicas is the number of pods of this component in one complete workload.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+					"replicaRequirements": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ReplicaRequirements is what one pod of this component needs.",
+							Ref:         ref(v1alpha2.ComponentReplicaRequirements{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"name", "replicas"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha2.ComponentReplicaRequirements{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_work_v1alpha2_ComponentReplicaRequirements(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ComponentReplicaRequirements is what one pod of a component needs.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"nodeClaim": {
+						SchemaProps: spec.SchemaProps{
+							Description: "NodeClaim describes node constraints of a replica.",
+							Ref:         ref(v1alpha2.NodeClaim{}.OpenAPIModelName()),
+						},
+					},
+					"resourceRequest": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ResourceRequest is the resource request of a replica.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(resource.Quantity{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"priorityClassName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "PriorityClassName of the component's pods.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha2.NodeClaim{}.OpenAPIModelName(), resource.Quantity{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_work_v1alpha2_GracefulEvictionTask(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -3913,6 +3995,19 @@ func schema_pkg_apis_work_v1alpha2_ResourceBindingSpec(ref common.ReferenceCallb
 							Format:      "int32",
 						},
 					},
+					"components": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Components are the pod templates of a workload made of several of them (a FlinkDeployment's job manager and task managers, a RayCluster's head and worker groups, …), each with its replicas and what one of its replicas needs. A workload with one pod template may have one component. Only filled when the MultiplePodTemplatesScheduling feature gate is on.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha2.Component{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
 					"clusters": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Clusters is the scheduling result.",
@@ -4014,7 +4109,7 @@ func schema_pkg_apis_work_v1alpha2_ResourceBindingSpec(ref common.ReferenceCallb
 			},
 		},
 		Dependencies: []string{
-			policyv1alpha1.FailoverBehavior{}.OpenAPIModelName(), policyv1alpha1.Placement{}.OpenAPIModelName(), v1alpha2.BindingSnapshot{}.OpenAPIModelName(), v1alpha2.GracefulEvictionTask{}.OpenAPIModelName(), v1alpha2.ObjectReference{}.OpenAPIModelName(), v1alpha2.ReplicaRequirements{}.OpenAPIModelName(), v1alpha2.SchedulePriority{}.OpenAPIModelName(), v1alpha2.Suspension{}.OpenAPIModelName(), v1alpha2.TargetCluster{}.OpenAPIModelName(), v1alpha2.WorkloadAffinityGroups{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName()},
+			policyv1alpha1.FailoverBehavior{}.OpenAPIModelName(), policyv1alpha1.Placement{}.OpenAPIModelName(), v1alpha2.BindingSnapshot{}.OpenAPIModelName(), v1alpha2.Component{}.OpenAPIModelName(), v1alpha2.GracefulEvictionTask{}.OpenAPIModelName(), v1alpha2.ObjectReference{}.OpenAPIModelName(), v1alpha2.ReplicaRequirements{}.OpenAPIModelName(), v1alpha2.SchedulePriority{}.OpenAPIModelName(), v1alpha2.Suspension{}.OpenAPIModelName(), v1alpha2.TargetCluster{}.OpenAPIModelName(), v1alpha2.WorkloadAffinityGroups{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName()},
 	}
 }
 

@@ -38,13 +38,16 @@ func (s *state) assign(picks []candidate) ([]workv1alpha2.TargetCluster, *Error)
 		return out, nil
 	}
 	var replicas []int64
-	switch s.strategy {
-	case duplicated:
+	switch {
+	case s.components:
+		// One cluster runs the whole workload.
+		replicas = []int64{s.replicas}
+	case s.strategy == duplicated:
 		replicas = make([]int64, len(picks))
 		for i := range replicas {
 			replicas[i] = s.replicas
 		}
-	case staticWeight:
+	case s.strategy == staticWeight:
 		replicas = s.divideStatic(picks)
 	default:
 		var err *Error

@@ -62,6 +62,11 @@ type state struct {
 	// estimate is true when clusters are ordered by available replicas at all.
 	estimate bool
 
+	// components is true when the workload is scheduled as one set of components on one
+	// cluster (see Input.MultiplePodTemplatesScheduling); estimates are then in sets.
+	components   bool
+	componentReq *estimator.ComponentRequest
+
 	prev    map[string]int32 // previous assignment, only built when spec.clusters is long
 	request *estimator.Request
 	ests    []estimator.Estimator
@@ -154,11 +159,19 @@ func newState(in *Input) (*state, *Error) {
 	s.tieBreak = TieBreakFor(in.Spec.Resource.UID)
 	s.capacity = s.replicas > 0 && (s.strategy == dynamicWeight || s.strategy == aggregated)
 	s.estimate = s.capacity || (s.replicas > 0 && len(s.placement.SpreadConstraints) > 0 && s.strategy != staticWeight)
+	if in.MultiplePodTemplatesScheduling && componentSchedulingApplies(in.Spec, s.placement) {
+		s.components = true
+		s.capacity = false
+		s.estimate = true
+	}
 	if len(in.Spec.Clusters) > 8 {
 		s.prev = make(map[string]int32, len(in.Spec.Clusters))
 		for _, tc := range in.Spec.Clusters {
 			s.prev[tc.Name] += tc.Replicas
 		}
+	}
+	if s.components {
+		s.componentReq = estimator.NewComponentRequest(in.Spec.Components)
 	}
 	if s.estimate {
 		s.request = estimator.NewRequest(in.Spec.ReplicaRequirements)
@@ -180,6 +193,22 @@ func newState(in *Input) (*state, *Error) {
 		}
 	}
 	return s, nil
+}
+
+// componentSchedulingApplies reports, as Karmada does, whether a binding is scheduled by
+// component sets: it has components and its placement asks for exactly one cluster (a
+// cluster spread constraint with minGroups = maxGroups = 1). Cluster affinity is not
+// considered: whether it matches a single cluster cannot be told from the placement.
+func componentSchedulingApplies(spec *workv1alpha2.ResourceBindingSpec, placement *policyv1alpha1.Placement) bool {
+	if len(spec.Components) == 0 {
+		return false
+	}
+	for _, sc := range placement.SpreadConstraints {
+		if sc.SpreadByField == policyv1alpha1.SpreadByFieldCluster && sc.MinGroups == 1 && sc.MaxGroups == 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // strategyOf applies the API defaults (a present replicaScheduling is Divided; Divided is
@@ -280,12 +309,20 @@ func (s *state) newCandidate(i int, c *clusterv1alpha1.Cluster) candidate {
 	if s.estimate {
 		ce := &s.estimates[i]
 		if !ce.done {
-			ce.est = estimator.Min(s.ests, c, s.request)
+			if s.components {
+				ce.est = estimator.MinComponentSets(s.ests, c, s.componentReq)
+			} else {
+				ce.est = estimator.Min(s.ests, c, s.request)
+			}
 			ce.done = true
 		}
 		cand.free = int64(ce.est.Replicas)
 		cand.limitedBy = ce.est.LimitedBy
 		cand.available = cand.free + cand.prev
+		if s.components && cand.score == ScoreScheduled {
+			// The cluster already runs the set: what it holds counts as one set.
+			cand.available = cand.free + 1
+		}
 	}
 	return cand
 }

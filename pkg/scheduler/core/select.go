@@ -52,6 +52,9 @@ func (g groupConstraint) limit(n int) int {
 // say where replicas go), as Karmada does. Zone and provider constraints only filter (clusters
 // must have the field); grouping is by cluster or region.
 func (s *state) selectClusters(cands []candidate) ([]candidate, *Error) {
+	if s.components {
+		return s.selectForComponents(cands)
+	}
 	if len(s.placement.SpreadConstraints) == 0 || s.strategy == staticWeight {
 		return cands, nil
 	}
@@ -117,6 +120,19 @@ func (s *state) selectByCluster(cands []candidate, g groupConstraint) ([]candida
 	}
 	slices.SortFunc(picks, compareCandidates)
 	return picks, nil
+}
+
+// selectForComponents picks the best candidate that can hold one complete set of the
+// workload's components (candidates are ordered by score, then available sets).
+func (s *state) selectForComponents(cands []candidate) ([]candidate, *Error) {
+	for i := range cands {
+		if cands[i].available >= 1 {
+			return cands[i : i+1], nil
+		}
+	}
+	return nil, &Error{Reason: ReasonUnschedulable, Available: availableMap(cands), Message: fmt.Sprintf(
+		"no enough resource when selecting 1 cluster: no cluster can take a complete set of the %d components. Available component sets per cluster: %s.",
+		len(s.spec.Components), describeAvailable(cands))}
 }
 
 type region struct {

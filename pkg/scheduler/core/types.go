@@ -62,6 +62,13 @@ type Input struct {
 	// WorkloadPeers says where the other members of the binding's workload affinity groups
 	// (spec.workloadAffinityGroups) run. Nil means no workload affinity rule applies.
 	WorkloadPeers *WorkloadPeers
+
+	// MultiplePodTemplatesScheduling mirrors the feature gate: with it, a binding with
+	// spec.components whose placement asks for exactly one cluster (a cluster spread
+	// constraint with minGroups = maxGroups = 1) is scheduled as a whole: clusters are
+	// judged by how many complete component sets they can still take, and the chosen
+	// cluster gets every component.
+	MultiplePodTemplatesScheduling bool
 }
 
 // WorkloadPeers are the placements of the other bindings in the binding's workload

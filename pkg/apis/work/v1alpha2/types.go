@@ -72,6 +72,14 @@ type ResourceBindingSpec struct {
 	// +optional
 	Replicas int32 `json:"replicas,omitempty"`
 
+	// Components are the pod templates of a workload made of several of them (a
+	// FlinkDeployment's job manager and task managers, a RayCluster's head and worker
+	// groups, …), each with its replicas and what one of its replicas needs. A workload
+	// with one pod template may have one component. Only filled when the
+	// MultiplePodTemplatesScheduling feature gate is on.
+	// +optional
+	Components []Component `json:"components,omitempty"`
+
 	// Clusters is the scheduling result.
 	// +optional
 	Clusters []TargetCluster `json:"clusters,omitempty"`
@@ -191,6 +199,36 @@ type ReplicaRequirements struct {
 	Namespace string `json:"namespace,omitempty"`
 
 	// PriorityClassName of the workload's pods.
+	// +optional
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+}
+
+// Component is one pod template of a workload.
+type Component struct {
+	// Name identifies the component; unique within the workload.
+	// +required
+	Name string `json:"name"`
+
+	// Replicas is the number of pods of this component in one complete workload.
+	// +required
+	Replicas int32 `json:"replicas"`
+
+	// ReplicaRequirements is what one pod of this component needs.
+	// +optional
+	ReplicaRequirements *ComponentReplicaRequirements `json:"replicaRequirements,omitempty"`
+}
+
+// ComponentReplicaRequirements is what one pod of a component needs.
+type ComponentReplicaRequirements struct {
+	// NodeClaim describes node constraints of a replica.
+	// +optional
+	NodeClaim *NodeClaim `json:"nodeClaim,omitempty"`
+
+	// ResourceRequest is the resource request of a replica.
+	// +optional
+	ResourceRequest corev1.ResourceList `json:"resourceRequest,omitempty"`
+
+	// PriorityClassName of the component's pods.
 	// +optional
 	PriorityClassName string `json:"priorityClassName,omitempty"`
 }

@@ -42,6 +42,16 @@ func (in ClusterResourceBindingList) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in Component) OpenAPIModelName() string {
+	return "io.karmada.work.v1alpha2.Component"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ComponentReplicaRequirements) OpenAPIModelName() string {
+	return "io.karmada.work.v1alpha2.ComponentReplicaRequirements"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in GracefulEvictionTask) OpenAPIModelName() string {
 	return "io.karmada.work.v1alpha2.GracefulEvictionTask"
 }

@@ -27,6 +27,7 @@ import (
 
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/features"
 )
 
 // ValidateWork validates a Work on create: metadata, and every manifest a JSON object with
@@ -96,7 +97,8 @@ func ValidateClusterResourceBindingUpdate(newB, oldB *workv1alpha2.ClusterResour
 }
 
 // ValidateResourceBindingSpec validates the spec shared by both binding kinds: the template
-// reference, non-negative replicas, and unique target clusters.
+// reference, non-negative replicas, unique target clusters and, while
+// MultiplePodTemplatesScheduling is on, named and unique components.
 func ValidateResourceBindingSpec(spec *workv1alpha2.ResourceBindingSpec, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	rPath := fldPath.Child("resource")
@@ -123,6 +125,27 @@ func ValidateResourceBindingSpec(spec *workv1alpha2.ResourceBindingSpec, fldPath
 		seen[c.Name] = true
 		if c.Replicas < 0 {
 			allErrs = append(allErrs, field.Invalid(idx.Child("replicas"), c.Replicas, "must be greater than or equal to 0"))
+		}
+	}
+	if features.Enabled(features.MultiplePodTemplatesScheduling) {
+		allErrs = append(allErrs, validateComponents(spec.Components, fldPath.Child("components"))...)
+	}
+	return allErrs
+}
+
+// validateComponents requires every component to have a name unique within the binding,
+// as Karmada's webhook does (and, like it, only while MultiplePodTemplatesScheduling is on).
+func validateComponents(components []workv1alpha2.Component, fldPath *field.Path) field.ErrorList {
+	var allErrs field.ErrorList
+	seen := make(map[string]bool, len(components))
+	for i, c := range components {
+		switch {
+		case c.Name == "":
+			allErrs = append(allErrs, field.Invalid(fldPath.Index(i).Child("name"), c.Name, "component names must be non-empty"))
+		case seen[c.Name]:
+			allErrs = append(allErrs, field.Invalid(fldPath.Index(i).Child("name"), c.Name, "component names must be unique"))
+		default:
+			seen[c.Name] = true
 		}
 	}
 	return allErrs

@@ -37,6 +37,12 @@ type ResourceBindingSpecApplyConfiguration struct {
 	ReplicaRequirements *ReplicaRequirementsApplyConfiguration `json:"replicaRequirements,omitempty"`
 	// Replicas is the replica count of the template.
 	Replicas *int32 `json:"replicas,omitempty"`
+	// Components are the pod templates of a workload made of several of them (a
+	// FlinkDeployment's job manager and task managers, a RayCluster's head and worker
+	// groups, …), each with its replicas and what one of its replicas needs. A workload
+	// with one pod template may have one component. Only filled when the
+	// MultiplePodTemplatesScheduling feature gate is on.
+	Components []ComponentApplyConfiguration `json:"components,omitempty"`
 	// Clusters is the scheduling result.
 	Clusters []TargetClusterApplyConfiguration `json:"clusters,omitempty"`
 	// Placement is copied from the claiming policy.
@@ -102,6 +108,19 @@ func (b *ResourceBindingSpecApplyConfiguration) WithReplicaRequirements(value *R
 // If called multiple times, the Replicas field is set to the value of the last call.
 func (b *ResourceBindingSpecApplyConfiguration) WithReplicas(value int32) *ResourceBindingSpecApplyConfiguration {
 	b.Replicas = &value
+	return b
+}
+
+// WithComponents adds the given value to the Components field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Components field.
+func (b *ResourceBindingSpecApplyConfiguration) WithComponents(values ...*ComponentApplyConfiguration) *ResourceBindingSpecApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithComponents")
+		}
+		b.Components = append(b.Components, *values[i])
+	}
 	return b
 }
 
