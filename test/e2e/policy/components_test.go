@@ -8,10 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilfeature "k8s.io/apiserver/pkg/util/feature"
 
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
-	"github.com/karmada-one/karmada-one/pkg/features"
 	"github.com/karmada-one/karmada-one/test/e2e/framework"
 )
 
@@ -28,17 +26,8 @@ var (
 // the whole 5-CPU set: only member2 (8 CPU) can, member1 (2 CPU) and member3 (4 CPU) would
 // come first by name or by pod slots. A FlinkDeployment whose set fits nowhere stays
 // unscheduled, saying why.
-//
-// MultiplePodTemplatesScheduling is alpha and off by default; the control plane runs in this
-// process, so the case turns the gate on for itself (as --feature-gates would) and off again.
+// (MultiplePodTemplatesScheduling is on in this suite.)
 func testComponents(t *testing.T, e *framework.Env) {
-	if err := utilfeature.DefaultMutableFeatureGate.SetFromMap(map[string]bool{string(features.MultiplePodTemplatesScheduling): true}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = utilfeature.DefaultMutableFeatureGate.SetFromMap(map[string]bool{string(features.MultiplePodTemplatesScheduling): false})
-	})
-
 	ns := e.Namespace(t, "e2e-components")
 	e.Apply(t, "", `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

@@ -2,9 +2,8 @@
 // graceful eviction, preemption, lazy activation, deletion protection, schedule priority,
 // workload affinity, replicas owned by member HPAs and multi-component workloads.
 //
-// One control plane (feature gates Failover, PropagationPolicyPreemption,
-// PriorityBasedScheduling and WorkloadAffinity on) and three real members are started
-// once by TestPolicy; each case registers itself with register from its own file and
+// One control plane (the feature gates in gates on) and three real members are started once
+// by TestPolicy; each case registers itself with register from its own file and
 // works in its own namespace.
 package policy
 
@@ -31,6 +30,7 @@ var gates = []string{
 	"StatefulFailoverInjection=true",
 	"PriorityBasedScheduling=true",
 	"WorkloadAffinity=true",
+	"MultiplePodTemplatesScheduling=true",
 }
 
 // flags are the control plane's extra flags for this suite.
