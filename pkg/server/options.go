@@ -12,12 +12,14 @@ import (
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/sets"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	cliflag "k8s.io/component-base/cli/flag"
 	"k8s.io/kubernetes/pkg/controlplane/apiserver/options"
 	kubeoptions "k8s.io/kubernetes/pkg/kubeapiserver/options"
 	netutils "k8s.io/utils/net"
 
+	"github.com/karmada-one/karmada-one/pkg/admission/deletionprotection"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/controllers/descheduler"
 	"github.com/karmada-one/karmada-one/pkg/features"
@@ -54,6 +56,7 @@ type Options struct {
 // plane needs.
 func NewOptions() *Options {
 	cp := options.NewOptions()
+	addAdmissionPlugins(cp.Admission.GenericAdmission)
 	cp.Admission.GenericAdmission.DefaultOffPlugins = defaultOffAdmissionPlugins()
 	cp.SecureServing.BindPort = 5443
 	cp.SecureServing.BindAddress = netutils.ParseIPSloppy("127.0.0.1")
@@ -233,6 +236,23 @@ func defaultOffAdmissionPlugins() sets.Set[string] {
 		"MutatingAdmissionPolicy",
 	)
 	return sets.New(kubeoptions.AllOrderedPlugins...).Difference(on)
+}
+
+// addAdmissionPlugins registers what Karmada's webhooks do that is not done in the
+// storage strategies: ResourceDeletionProtection (Karmada's resourcedeletionprotection
+// webhook), on by default, in the validating phase right after the validating webhooks,
+// where Karmada's webhook would run.
+func addAdmissionPlugins(a *genericoptions.AdmissionOptions) {
+	deletionprotection.Register(a.Plugins)
+	// A new slice: RecommendedPluginOrder is kube's package-level list.
+	order := make([]string, 0, len(a.RecommendedPluginOrder)+1)
+	for _, name := range a.RecommendedPluginOrder {
+		order = append(order, name)
+		if name == "ValidatingAdmissionWebhook" {
+			order = append(order, deletionprotection.PluginName)
+		}
+	}
+	a.RecommendedPluginOrder = order
 }
 
 func init() {
