@@ -46,6 +46,8 @@ type Options struct {
 	DisableControllers bool
 	// Controllers are the embedded controllers' tunables.
 	Controllers controllers.Options
+	// EnabledControllers is --controllers, in karmada-controller-manager's syntax.
+	EnabledControllers []string
 	// EnableSchedulerEstimator and EnableDescheduler switch those addons on at start unless
 	// `kubectl karmada addons` has recorded a choice for them.
 	EnableSchedulerEstimator bool
@@ -70,6 +72,7 @@ func NewOptions() *Options {
 		LeaderElect:           true,
 		MemoryLimit:           "768Mi",
 		ServiceClusterIPRange: "10.96.0.0/12",
+		EnabledControllers:    []string{"*"},
 		Controllers: controllers.Options{
 			ClusterStatusUpdateFrequency: 10 * time.Second,
 			Workers:                      8,
@@ -91,6 +94,7 @@ func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "CIDR from which Service templates are allocated ClusterIPs, as in kube-apiserver.")
 	fs.BoolVar(&o.EtcdUnsafeNoFsync, "embedded-etcd-unsafe-no-fsync", o.EtcdUnsafeNoFsync, "Disable fsync in the embedded etcd. Only for throwaway test data.")
 	fs.BoolVar(&o.DisableControllers, "disable-controllers", o.DisableControllers, "Serve the API only; run no embedded controller.")
+	fs.StringSliceVar(&o.EnabledControllers, "controllers", o.EnabledControllers, controllersFlagHelp())
 	fs.DurationVar(&o.Controllers.ClusterStatusUpdateFrequency, "cluster-status-update-frequency", o.Controllers.ClusterStatusUpdateFrequency, "How often each member cluster's health and status are collected.")
 	fs.DurationVar(&o.Controllers.ClusterSuccessThreshold, "cluster-success-threshold", o.Controllers.ClusterSuccessThreshold, "How long a member must stay healthy before it is reported Ready.")
 	fs.IntVar(&o.Controllers.Workers, "concurrent-workers", o.Controllers.Workers, "Concurrent reconciles of each propagation controller (detector, scheduler, binding, binding status).")
@@ -131,6 +135,9 @@ func (o *Options) Complete(ctx context.Context) (*Completed, error) {
 	}
 	if o.Controllers.WorkSyncs < 1 {
 		return nil, fmt.Errorf("--concurrent-work-syncs=%d: must be at least 1", o.Controllers.WorkSyncs)
+	}
+	if err := validateControllers(o.EnabledControllers); err != nil {
+		return nil, err
 	}
 	if o.Controllers.DeschedulingInterval <= 0 {
 		return nil, fmt.Errorf("--descheduling-interval=%s: must be positive (e.g. 2m)", o.Controllers.DeschedulingInterval)
