@@ -37,10 +37,12 @@ import (
 	clustercontroller "github.com/karmada-one/karmada-one/pkg/controllers/cluster"
 	"github.com/karmada-one/karmada-one/pkg/controllers/clusterstatus"
 	"github.com/karmada-one/karmada-one/pkg/controllers/dependencies"
+	"github.com/karmada-one/karmada-one/pkg/controllers/deploymentreplicassyncer"
 	"github.com/karmada-one/karmada-one/pkg/controllers/descheduler"
 	detectorcontroller "github.com/karmada-one/karmada-one/pkg/controllers/detector"
 	"github.com/karmada-one/karmada-one/pkg/controllers/execution"
 	"github.com/karmada-one/karmada-one/pkg/controllers/failover"
+	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
 	schedulercontroller "github.com/karmada-one/karmada-one/pkg/controllers/scheduler"
 	"github.com/karmada-one/karmada-one/pkg/controllers/unifiedauth"
@@ -66,9 +68,14 @@ var karmadaControllers = []struct {
 	{"namespace-sync", namespacesync.Start},
 	{"dependencies-distributor", dependencies.Start},
 	{"unified-auth", unifiedauth.Start},
-	{"failover", failover.Start},
+	{"taint-manager", failover.StartTaintManager},
+	{"application-failover", failover.StartApplicationFailover},
+	{"graceful-eviction", failover.StartGracefulEviction},
 	// Idle until switched on with `kubectl karmada addons enable karmada-descheduler`.
 	{"descheduler", descheduler.Start},
+	// Off by default, as in Karmada: --controllers=*,hpaScaleTargetMarker,deploymentReplicasSyncer.
+	{"hpa-scale-target-marker", hpascaletargetmarker.Start},
+	{"deployment-replicas-syncer", deploymentreplicassyncer.Start},
 }
 
 // runControllers waits for the Lease (when --leader-elect) and then starts kube's
@@ -220,6 +227,10 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 		}()
 	}
 	for _, c := range karmadaControllers {
+		if !controllerEnabled(opts.EnabledControllers, c.name) {
+			logger.Info("Controller is disabled", "controller", c.name)
+			continue
+		}
 		if err := c.start(ctx, kc); err != nil {
 			return fmt.Errorf("starting %s: %w", c.name, err)
 		}

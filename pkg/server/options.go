@@ -12,12 +12,14 @@ import (
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/sets"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	cliflag "k8s.io/component-base/cli/flag"
 	"k8s.io/kubernetes/pkg/controlplane/apiserver/options"
 	kubeoptions "k8s.io/kubernetes/pkg/kubeapiserver/options"
 	netutils "k8s.io/utils/net"
 
+	"github.com/karmada-one/karmada-one/pkg/admission/deletionprotection"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/controllers/descheduler"
@@ -46,6 +48,8 @@ type Options struct {
 	DisableControllers bool
 	// Controllers are the embedded controllers' tunables.
 	Controllers controllers.Options
+	// EnabledControllers is --controllers, in karmada-controller-manager's syntax.
+	EnabledControllers []string
 	// EnableSchedulerEstimator and EnableDescheduler switch those addons on at start unless
 	// `kubectl karmada addons` has recorded a choice for them.
 	EnableSchedulerEstimator bool
@@ -56,6 +60,7 @@ type Options struct {
 // plane needs.
 func NewOptions() *Options {
 	cp := options.NewOptions()
+	addAdmissionPlugins(cp.Admission.GenericAdmission)
 	cp.Admission.GenericAdmission.DefaultOffPlugins = defaultOffAdmissionPlugins()
 	cp.SecureServing.BindPort = 5443
 	cp.SecureServing.BindAddress = netutils.ParseIPSloppy("127.0.0.1")
@@ -69,6 +74,7 @@ func NewOptions() *Options {
 		LeaderElect:           true,
 		MemoryLimit:           "768Mi",
 		ServiceClusterIPRange: "10.96.0.0/12",
+		EnabledControllers:    []string{"*"},
 		Controllers: controllers.Options{
 			ClusterStatusUpdateFrequency:    10 * time.Second,
 			Workers:                         8,
@@ -92,6 +98,7 @@ func (o *Options) AddFlags(fss *cliflag.NamedFlagSets) {
 	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange, "CIDR from which Service templates are allocated ClusterIPs, as in kube-apiserver.")
 	fs.BoolVar(&o.EtcdUnsafeNoFsync, "embedded-etcd-unsafe-no-fsync", o.EtcdUnsafeNoFsync, "Disable fsync in the embedded etcd. Only for throwaway test data.")
 	fs.BoolVar(&o.DisableControllers, "disable-controllers", o.DisableControllers, "Serve the API only; run no embedded controller.")
+	fs.StringSliceVar(&o.EnabledControllers, "controllers", o.EnabledControllers, controllersFlagHelp())
 	fs.DurationVar(&o.Controllers.ClusterStatusUpdateFrequency, "cluster-status-update-frequency", o.Controllers.ClusterStatusUpdateFrequency, "How often each member cluster's health and status are collected.")
 	fs.DurationVar(&o.Controllers.ClusterSuccessThreshold, "cluster-success-threshold", o.Controllers.ClusterSuccessThreshold, "How long a member must stay healthy before it is reported Ready.")
 	fs.IntVar(&o.Controllers.Workers, "concurrent-workers", o.Controllers.Workers, "Concurrent reconciles of each propagation controller (detector, scheduler, binding, binding status).")
@@ -143,6 +150,9 @@ func (o *Options) Complete(ctx context.Context) (*Completed, error) {
 	}
 	if o.Controllers.GracefulEvictionTimeout <= 0 {
 		return nil, fmt.Errorf("--graceful-eviction-timeout=%s: must be positive (e.g. 10m)", o.Controllers.GracefulEvictionTimeout)
+	}
+	if err := validateControllers(o.EnabledControllers); err != nil {
+		return nil, err
 	}
 	if o.Controllers.DeschedulingInterval <= 0 {
 		return nil, fmt.Errorf("--descheduling-interval=%s: must be positive (e.g. 2m)", o.Controllers.DeschedulingInterval)
@@ -248,6 +258,23 @@ func defaultOffAdmissionPlugins() sets.Set[string] {
 		"MutatingAdmissionPolicy",
 	)
 	return sets.New(kubeoptions.AllOrderedPlugins...).Difference(on)
+}
+
+// addAdmissionPlugins registers what Karmada's webhooks do that is not done in the
+// storage strategies: ResourceDeletionProtection (Karmada's resourcedeletionprotection
+// webhook), on by default, in the validating phase right after the validating webhooks,
+// where Karmada's webhook would run.
+func addAdmissionPlugins(a *genericoptions.AdmissionOptions) {
+	deletionprotection.Register(a.Plugins)
+	// A new slice: RecommendedPluginOrder is kube's package-level list.
+	order := make([]string, 0, len(a.RecommendedPluginOrder)+1)
+	for _, name := range a.RecommendedPluginOrder {
+		order = append(order, name)
+		if name == "ValidatingAdmissionWebhook" {
+			order = append(order, deletionprotection.PluginName)
+		}
+	}
+	a.RecommendedPluginOrder = order
 }
 
 func init() {

@@ -51,19 +51,34 @@ const (
 	ComponentClusterApplicationFailover = "cluster-resource-binding-application-failover-controller"
 )
 
-// Start runs the failover controllers the feature gates and options switch on.
-func Start(ctx context.Context, c *controllers.Context) error {
-	s := newBindings(c)
+// StartTaintManager runs the taint manager when the Failover gate and
+// --enable-no-execute-taint-eviction are on.
+func StartTaintManager(ctx context.Context, c *controllers.Context) error {
+	if !features.Enabled(features.Failover) || !c.Options.EnableNoExecuteTaintEviction {
+		return nil
+	}
 	clusters := c.KarmadaInformers.Cluster().V1alpha1().Clusters()
-	if features.Enabled(features.Failover) && c.Options.EnableNoExecuteTaintEviction {
-		startTaintManager(ctx, c, s, clusters.Lister(), clusters.Informer())
+	startTaintManager(ctx, c, newBindings(c), clusters.Lister(), clusters.Informer())
+	return nil
+}
+
+// StartApplicationFailover runs application failover when the Failover gate is on.
+func StartApplicationFailover(ctx context.Context, c *controllers.Context) error {
+	if !features.Enabled(features.Failover) {
+		return nil
 	}
-	if features.Enabled(features.Failover) {
-		startApplicationFailover(ctx, c, s, clusters.Lister(), clusters.Informer())
+	clusters := c.KarmadaInformers.Cluster().V1alpha1().Clusters()
+	startApplicationFailover(ctx, c, newBindings(c), clusters.Lister(), clusters.Informer())
+	return nil
+}
+
+// StartGracefulEviction runs the graceful-eviction controller when the GracefulEviction
+// gate is on.
+func StartGracefulEviction(ctx context.Context, c *controllers.Context) error {
+	if !features.Enabled(features.GracefulEviction) {
+		return nil
 	}
-	if features.Enabled(features.GracefulEviction) {
-		startGracefulEviction(ctx, c, s)
-	}
+	startGracefulEviction(ctx, c, newBindings(c))
 	return nil
 }
 
