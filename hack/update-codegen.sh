@@ -24,6 +24,7 @@ V="${KARMADA_ONE_CODEGEN_VERBOSE:-0}"
 
 # group/version directories under pkg/apis, in a stable order.
 GROUP_VERSIONS=(
+  autoscaling/v1alpha1
   cluster/v1alpha1
   networking/v1alpha1
   policy/v1alpha1
@@ -47,6 +48,7 @@ K8S_OPENAPI_PKGS=(
   k8s.io/apimachinery/pkg/util/intstr
   k8s.io/api/core/v1
   k8s.io/api/networking/v1
+  k8s.io/api/autoscaling/v2
   k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1
 )
 READONLY_ARGS=()
@@ -57,6 +59,10 @@ done
 # Apply configurations of k8s.io/api types we embed come from client-go (the
 # meta/v1 ones are built into applyconfiguration-gen).
 EXTERNAL_APPLYCONFIGS=(
+  k8s.io/api/autoscaling/v2.CrossVersionObjectReference:k8s.io/client-go/applyconfigurations/autoscaling/v2
+  k8s.io/api/autoscaling/v2.HorizontalPodAutoscalerBehavior:k8s.io/client-go/applyconfigurations/autoscaling/v2
+  k8s.io/api/autoscaling/v2.HorizontalPodAutoscalerStatus:k8s.io/client-go/applyconfigurations/autoscaling/v2
+  k8s.io/api/autoscaling/v2.MetricSpec:k8s.io/client-go/applyconfigurations/autoscaling/v2
   k8s.io/api/core/v1.NodeSelector:k8s.io/client-go/applyconfigurations/core/v1
   k8s.io/api/core/v1.NodeSelectorRequirement:k8s.io/client-go/applyconfigurations/core/v1
   k8s.io/api/core/v1.NodeSelectorTerm:k8s.io/client-go/applyconfigurations/core/v1

@@ -14,6 +14,7 @@ import (
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	controlplaneapiserver "k8s.io/kubernetes/pkg/controlplane/apiserver"
 
+	autoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/networking/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
@@ -69,6 +70,12 @@ func groups(deps Deps) []group {
 			versions: []schema.GroupVersion{networkingv1alpha1.SchemeGroupVersion},
 			install:  []func(*runtime.Scheme) error{networkingv1alpha1.AddToScheme},
 			kinds:    []karmadarest.Kind{multiClusterIngressKind()},
+		},
+		{
+			name:     autoscalingv1alpha1.GroupName,
+			versions: []schema.GroupVersion{autoscalingv1alpha1.SchemeGroupVersion},
+			install:  []func(*runtime.Scheme) error{autoscalingv1alpha1.AddToScheme},
+			kinds:    []karmadarest.Kind{federatedHPAKind(), cronFederatedHPAKind()},
 		},
 		{
 			name:     searchv1alpha1.GroupName,

@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	"github.com/karmada-one/karmada-one/pkg/controllers/cronfederatedhpa"
 	"github.com/karmada-one/karmada-one/pkg/controllers/deploymentreplicassyncer"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
 )
@@ -24,6 +25,7 @@ var switchableControllers = map[string]string{
 	"applicationFailover":         "application-failover",
 	hpascaletargetmarker.Name:     "hpa-scale-target-marker",
 	deploymentreplicassyncer.Name: "deployment-replicas-syncer",
+	cronfederatedhpa.Name:         "cronfederatedhpa",
 }
 
 // controllersDisabledByDefault are off unless named, as in Karmada.

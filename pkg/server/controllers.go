@@ -36,6 +36,7 @@ import (
 	bindingcontroller "github.com/karmada-one/karmada-one/pkg/controllers/binding"
 	clustercontroller "github.com/karmada-one/karmada-one/pkg/controllers/cluster"
 	"github.com/karmada-one/karmada-one/pkg/controllers/clusterstatus"
+	"github.com/karmada-one/karmada-one/pkg/controllers/cronfederatedhpa"
 	"github.com/karmada-one/karmada-one/pkg/controllers/dependencies"
 	"github.com/karmada-one/karmada-one/pkg/controllers/deploymentreplicassyncer"
 	"github.com/karmada-one/karmada-one/pkg/controllers/descheduler"
@@ -72,6 +73,7 @@ var karmadaControllers = []struct {
 	{"application-failover", failover.StartApplicationFailover},
 	{"graceful-eviction", failover.StartGracefulEviction},
 	// Idle until switched on with `kubectl karmada addons enable karmada-descheduler`.
+	{"cronfederatedhpa", cronfederatedhpa.Start},
 	{"descheduler", descheduler.Start},
 	// Off by default, as in Karmada: --controllers=*,hpaScaleTargetMarker,deploymentReplicasSyncer.
 	{"hpa-scale-target-marker", hpascaletargetmarker.Start},

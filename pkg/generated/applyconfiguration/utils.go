@@ -19,12 +19,14 @@ limitations under the License.
 package applyconfiguration
 
 import (
-	v1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
+	v1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/autoscaling/v1alpha1"
+	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/networking/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	v1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
-	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/cluster/v1alpha1"
+	autoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/autoscaling/v1alpha1"
+	applyconfigurationclusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/cluster/v1alpha1"
 	internal "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/internal"
 	applyconfigurationnetworkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/networking/v1alpha1"
 	applyconfigurationpolicyv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/policy/v1alpha1"
@@ -39,29 +41,49 @@ import (
 // apply configuration type exists for the given GroupVersionKind.
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
-	// Group=cluster.karmada.io, Version=v1alpha1
-	case v1alpha1.SchemeGroupVersion.WithKind("AllocatableModeling"):
-		return &clusterv1alpha1.AllocatableModelingApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("APIEnablement"):
-		return &clusterv1alpha1.APIEnablementApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("APIResource"):
-		return &clusterv1alpha1.APIResourceApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("Cluster"):
-		return &clusterv1alpha1.ClusterApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("ClusterSpec"):
-		return &clusterv1alpha1.ClusterSpecApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("ClusterStatus"):
-		return &clusterv1alpha1.ClusterStatusApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("LocalSecretReference"):
-		return &clusterv1alpha1.LocalSecretReferenceApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("NodeSummary"):
-		return &clusterv1alpha1.NodeSummaryApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("ResourceModel"):
-		return &clusterv1alpha1.ResourceModelApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("ResourceModelRange"):
-		return &clusterv1alpha1.ResourceModelRangeApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("ResourceSummary"):
-		return &clusterv1alpha1.ResourceSummaryApplyConfiguration{}
+	// Group=autoscaling.karmada.io, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPA"):
+		return &autoscalingv1alpha1.CronFederatedHPAApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPARule"):
+		return &autoscalingv1alpha1.CronFederatedHPARuleApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPASpec"):
+		return &autoscalingv1alpha1.CronFederatedHPASpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPAStatus"):
+		return &autoscalingv1alpha1.CronFederatedHPAStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ExecutionHistory"):
+		return &autoscalingv1alpha1.ExecutionHistoryApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("FailedExecution"):
+		return &autoscalingv1alpha1.FailedExecutionApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("FederatedHPA"):
+		return &autoscalingv1alpha1.FederatedHPAApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("FederatedHPASpec"):
+		return &autoscalingv1alpha1.FederatedHPASpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("SuccessfulExecution"):
+		return &autoscalingv1alpha1.SuccessfulExecutionApplyConfiguration{}
+
+		// Group=cluster.karmada.io, Version=v1alpha1
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("AllocatableModeling"):
+		return &applyconfigurationclusterv1alpha1.AllocatableModelingApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("APIEnablement"):
+		return &applyconfigurationclusterv1alpha1.APIEnablementApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("APIResource"):
+		return &applyconfigurationclusterv1alpha1.APIResourceApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("Cluster"):
+		return &applyconfigurationclusterv1alpha1.ClusterApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("ClusterSpec"):
+		return &applyconfigurationclusterv1alpha1.ClusterSpecApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("ClusterStatus"):
+		return &applyconfigurationclusterv1alpha1.ClusterStatusApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("LocalSecretReference"):
+		return &applyconfigurationclusterv1alpha1.LocalSecretReferenceApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("NodeSummary"):
+		return &applyconfigurationclusterv1alpha1.NodeSummaryApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("ResourceModel"):
+		return &applyconfigurationclusterv1alpha1.ResourceModelApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("ResourceModelRange"):
+		return &applyconfigurationclusterv1alpha1.ResourceModelRangeApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("ResourceSummary"):
+		return &applyconfigurationclusterv1alpha1.ResourceSummaryApplyConfiguration{}
 
 		// Group=networking.karmada.io, Version=v1alpha1
 	case networkingv1alpha1.SchemeGroupVersion.WithKind("MultiClusterIngress"):

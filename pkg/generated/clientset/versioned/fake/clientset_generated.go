@@ -21,6 +21,8 @@ package fake
 import (
 	applyconfiguration "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration"
 	clientset "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
+	autoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/autoscaling/v1alpha1"
+	fakeautoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/autoscaling/v1alpha1/fake"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/cluster/v1alpha1"
 	fakeclusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/cluster/v1alpha1/fake"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/networking/v1alpha1"
@@ -145,6 +147,11 @@ var (
 	_ clientset.Interface = &Clientset{}
 	_ testing.FakeClient  = &Clientset{}
 )
+
+// AutoscalingV1alpha1 retrieves the AutoscalingV1alpha1Client
+func (c *Clientset) AutoscalingV1alpha1() autoscalingv1alpha1.AutoscalingV1alpha1Interface {
+	return &fakeautoscalingv1alpha1.FakeAutoscalingV1alpha1{Fake: &c.Fake}
+}
 
 // ClusterV1alpha1 retrieves the ClusterV1alpha1Client
 func (c *Clientset) ClusterV1alpha1() clusterv1alpha1.ClusterV1alpha1Interface {
