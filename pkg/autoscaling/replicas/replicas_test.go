@@ -8,7 +8,9 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-func ready(usage, request int64) Pod { return Pod{Ready: true, HasMetric: true, Usage: usage, Request: request} }
+func ready(usage, request int64) Pod {
+	return Pod{Ready: true, HasMetric: true, Usage: usage, Request: request}
+}
 
 func TestForUtilization(t *testing.T) {
 	cases := []struct {

@@ -28,7 +28,9 @@ func TestValidateFederatedHPA(t *testing.T) {
 		{"max below min", func(f *autoscalingv1alpha1.FederatedHPA) { f.Spec.MinReplicas = ptr.To[int32](6) }, "spec.maxReplicas"},
 		{"max unset", func(f *autoscalingv1alpha1.FederatedHPA) { f.Spec.MaxReplicas = 0 }, "spec.maxReplicas"},
 		{"target without name", func(f *autoscalingv1alpha1.FederatedHPA) { f.Spec.ScaleTargetRef.Name = "" }, "spec.scaleTargetRef.name"},
-		{"utilization of 0", func(f *autoscalingv1alpha1.FederatedHPA) { f.Spec.Metrics[0].Resource.Target.AverageUtilization = ptr.To[int32](0) },
+		{"utilization of 0", func(f *autoscalingv1alpha1.FederatedHPA) {
+			f.Spec.Metrics[0].Resource.Target.AverageUtilization = ptr.To[int32](0)
+		},
 			"spec.metrics[0].resource.target.averageUtilization"},
 		{"bad select policy", func(f *autoscalingv1alpha1.FederatedHPA) {
 			f.Spec.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleUp: &autoscalingv2.HPAScalingRules{SelectPolicy: ptr.To(autoscalingv2.ScalingPolicySelect("Most"))}}
@@ -93,7 +95,9 @@ func TestValidateCronFederatedHPA(t *testing.T) {
 		{"other kind of the group", "spec.scaleTargetRef.kind", "only support FederatedHPA", func(c *autoscalingv1alpha1.CronFederatedHPA) {
 			c.Spec.ScaleTargetRef.APIVersion, c.Spec.ScaleTargetRef.Kind = "autoscaling.karmada.io/v1alpha1", "CronFederatedHPA"
 		}},
-		{"history limit", "spec.rules[0].successfulHistoryLimit", "between 1 and 32", func(c *autoscalingv1alpha1.CronFederatedHPA) { c.Spec.Rules[0].SuccessfulHistoryLimit = ptr.To[int32](0) }},
+		{"history limit", "spec.rules[0].successfulHistoryLimit", "between 1 and 32", func(c *autoscalingv1alpha1.CronFederatedHPA) {
+			c.Spec.Rules[0].SuccessfulHistoryLimit = ptr.To[int32](0)
+		}},
 		{"long name", "spec.rules[0].name", "32", func(c *autoscalingv1alpha1.CronFederatedHPA) { c.Spec.Rules[0].Name = strings.Repeat("x", 33) }},
 	}
 	for _, tc := range cases {
