@@ -26,6 +26,7 @@ import (
 
 	versioned "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	cluster "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/cluster"
+	config "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/config"
 	internalinterfaces "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/internalinterfaces"
 	networking "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/networking"
 	policy "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/policy"
@@ -329,6 +330,7 @@ type SharedInformerFactory interface {
 	InformerFor(obj runtime.Object, newFunc internalinterfaces.NewInformerFunc) cache.SharedIndexInformer
 
 	Cluster() cluster.Interface
+	Config() config.Interface
 	Networking() networking.Interface
 	Policy() policy.Interface
 	Work() work.Interface
@@ -336,6 +338,10 @@ type SharedInformerFactory interface {
 
 func (f *sharedInformerFactory) Cluster() cluster.Interface {
 	return cluster.New(f, f.namespace, f.tweakListOptions)
+}
+
+func (f *sharedInformerFactory) Config() config.Interface {
+	return config.New(f, f.namespace, f.tweakListOptions)
 }
 
 func (f *sharedInformerFactory) Networking() networking.Interface {
