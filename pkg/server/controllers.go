@@ -200,7 +200,8 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 		// Customizations answer before the built-in rules; the lister follows the
 		// ResourceInterpreterCustomizations as they change, without a restart.
 		Interpreter: interpreter.Customized(interpreter.Default(),
-			interpreter.ListerRules(karmadaFactory.Config().V1alpha1().ResourceInterpreterCustomizations().Lister())),
+			interpreter.ListerRules(karmadaFactory.Config().V1alpha1().ResourceInterpreterCustomizations().Lister()),
+			interpreter.BundledRules()),
 		Templates:          controllers.NewTemplates(ctx, dyn, mapper, cache.Indexers{detectorcontroller.ClaimIndex: detectorcontroller.ClaimIndexFunc}),
 		Options:            opts.Controllers,
 		ControlPlaneConfig: cfg,
