@@ -179,4 +179,15 @@ spec:
 		}
 		return nil
 	})
+
+	// A script that fails at run time does not stop the controllers: the operation fails
+	// with an Event on the template, and the binding keeps its last good replicas.
+	e.Kubectl(t, "", "patch", "resourceinterpretercustomization", "e2e-flocks", "--type=merge", "-p",
+		`{"spec":{"customizations":{"replicaResource":{"luaScript":"function GetReplicas(obj)\n  error('flock lost')\nend"}}}}`)
+	e.Kubectl(t, "", "-n", ns, "label", "flock", "geese", "touched=yes")
+	e.WaitEvent(t, ns, "Flock", "geese", "Warning", "GetReplicasFailed", "flock lost")
+	rb, err := e.RB(ns, "geese-flock")
+	if err != nil || rb.Spec.Replicas != 6 {
+		t.Fatalf("binding after the failing script: %v, %v", rb, err)
+	}
 }
