@@ -26,6 +26,7 @@ V="${KARMADA_ONE_CODEGEN_VERBOSE:-0}"
 GROUP_VERSIONS=(
   autoscaling/v1alpha1
   cluster/v1alpha1
+  config/v1alpha1
   networking/v1alpha1
   policy/v1alpha1
   search/v1alpha1
@@ -47,6 +48,7 @@ K8S_OPENAPI_PKGS=(
   k8s.io/apimachinery/pkg/api/resource
   k8s.io/apimachinery/pkg/util/intstr
   k8s.io/api/core/v1
+  k8s.io/api/admissionregistration/v1
   k8s.io/api/networking/v1
   k8s.io/api/autoscaling/v2
   k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1
@@ -68,6 +70,8 @@ EXTERNAL_APPLYCONFIGS=(
   k8s.io/api/core/v1.NodeSelectorTerm:k8s.io/client-go/applyconfigurations/core/v1
   k8s.io/api/core/v1.Taint:k8s.io/client-go/applyconfigurations/core/v1
   k8s.io/api/core/v1.Toleration:k8s.io/client-go/applyconfigurations/core/v1
+  k8s.io/api/admissionregistration/v1.WebhookClientConfig:k8s.io/client-go/applyconfigurations/admissionregistration/v1
+  k8s.io/api/admissionregistration/v1.ServiceReference:k8s.io/client-go/applyconfigurations/admissionregistration/v1
   k8s.io/api/networking/v1.IngressSpec:k8s.io/client-go/applyconfigurations/networking/v1
   k8s.io/api/networking/v1.IngressStatus:k8s.io/client-go/applyconfigurations/networking/v1
 )

@@ -16,6 +16,7 @@ import (
 
 	autoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
+	configv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/config/v1alpha1"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/networking/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	searchv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/search/v1alpha1"
@@ -52,6 +53,12 @@ func groups(deps Deps) []group {
 			versions: []schema.GroupVersion{clusterv1alpha1.SchemeGroupVersion},
 			install:  []func(*runtime.Scheme) error{clusterv1alpha1.AddToScheme},
 			kinds:    []karmadarest.Kind{clusterKind(deps)},
+		},
+		{
+			name:     configv1alpha1.GroupName,
+			versions: []schema.GroupVersion{configv1alpha1.SchemeGroupVersion},
+			install:  []func(*runtime.Scheme) error{configv1alpha1.AddToScheme},
+			kinds:    []karmadarest.Kind{resourceInterpreterCustomizationKind(), resourceInterpreterWebhookConfigurationKind()},
 		},
 		{
 			name:     policyv1alpha1.GroupName,

@@ -197,9 +197,13 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 	}
 	metrics.Register()
 	kc := &controllers.Context{
-		Dynamic:            dyn,
-		Mapper:             mapper,
-		Interpreter:        interpreter.Default(),
+		Dynamic: dyn,
+		Mapper:  mapper,
+		// Customizations answer before the built-in rules; the lister follows the
+		// ResourceInterpreterCustomizations as they change, without a restart.
+		Interpreter: interpreter.Customized(interpreter.Default(),
+			interpreter.ListerRules(karmadaFactory.Config().V1alpha1().ResourceInterpreterCustomizations().Lister()),
+			interpreter.BundledRules()),
 		Templates:          controllers.NewTemplates(ctx, dyn, mapper, cache.Indexers{detectorcontroller.ClaimIndex: detectorcontroller.ClaimIndexFunc}),
 		Options:            opts.Controllers,
 		ControlPlaneConfig: cfg,

@@ -21,12 +21,14 @@ package applyconfiguration
 import (
 	v1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
+	configv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/config/v1alpha1"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/networking/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	v1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	autoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/autoscaling/v1alpha1"
 	applyconfigurationclusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/cluster/v1alpha1"
+	applyconfigurationconfigv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/config/v1alpha1"
 	internal "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/internal"
 	applyconfigurationnetworkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/networking/v1alpha1"
 	applyconfigurationpolicyv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/policy/v1alpha1"
@@ -84,6 +86,38 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationclusterv1alpha1.ResourceModelRangeApplyConfiguration{}
 	case clusterv1alpha1.SchemeGroupVersion.WithKind("ResourceSummary"):
 		return &applyconfigurationclusterv1alpha1.ResourceSummaryApplyConfiguration{}
+
+		// Group=config.karmada.io, Version=v1alpha1
+	case configv1alpha1.SchemeGroupVersion.WithKind("CustomizationRules"):
+		return &applyconfigurationconfigv1alpha1.CustomizationRulesApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("CustomizationTarget"):
+		return &applyconfigurationconfigv1alpha1.CustomizationTargetApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("DependencyInterpretation"):
+		return &applyconfigurationconfigv1alpha1.DependencyInterpretationApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("HealthInterpretation"):
+		return &applyconfigurationconfigv1alpha1.HealthInterpretationApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("LocalValueRetention"):
+		return &applyconfigurationconfigv1alpha1.LocalValueRetentionApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("ReplicaResourceRequirement"):
+		return &applyconfigurationconfigv1alpha1.ReplicaResourceRequirementApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("ReplicaRevision"):
+		return &applyconfigurationconfigv1alpha1.ReplicaRevisionApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("ResourceInterpreterCustomization"):
+		return &applyconfigurationconfigv1alpha1.ResourceInterpreterCustomizationApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("ResourceInterpreterCustomizationSpec"):
+		return &applyconfigurationconfigv1alpha1.ResourceInterpreterCustomizationSpecApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("ResourceInterpreterWebhook"):
+		return &applyconfigurationconfigv1alpha1.ResourceInterpreterWebhookApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("ResourceInterpreterWebhookConfiguration"):
+		return &applyconfigurationconfigv1alpha1.ResourceInterpreterWebhookConfigurationApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("Rule"):
+		return &applyconfigurationconfigv1alpha1.RuleApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("RuleWithOperations"):
+		return &applyconfigurationconfigv1alpha1.RuleWithOperationsApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("StatusAggregation"):
+		return &applyconfigurationconfigv1alpha1.StatusAggregationApplyConfiguration{}
+	case configv1alpha1.SchemeGroupVersion.WithKind("StatusReflection"):
+		return &applyconfigurationconfigv1alpha1.StatusReflectionApplyConfiguration{}
 
 		// Group=networking.karmada.io, Version=v1alpha1
 	case networkingv1alpha1.SchemeGroupVersion.WithKind("MultiClusterIngress"):

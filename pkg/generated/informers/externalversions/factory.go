@@ -27,6 +27,7 @@ import (
 	versioned "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	autoscaling "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/autoscaling"
 	cluster "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/cluster"
+	config "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/config"
 	internalinterfaces "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/internalinterfaces"
 	networking "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/networking"
 	policy "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/policy"
@@ -331,6 +332,7 @@ type SharedInformerFactory interface {
 
 	Autoscaling() autoscaling.Interface
 	Cluster() cluster.Interface
+	Config() config.Interface
 	Networking() networking.Interface
 	Policy() policy.Interface
 	Work() work.Interface
@@ -342,6 +344,10 @@ func (f *sharedInformerFactory) Autoscaling() autoscaling.Interface {
 
 func (f *sharedInformerFactory) Cluster() cluster.Interface {
 	return cluster.New(f, f.namespace, f.tweakListOptions)
+}
+
+func (f *sharedInformerFactory) Config() config.Interface {
+	return config.New(f, f.namespace, f.tweakListOptions)
 }
 
 func (f *sharedInformerFactory) Networking() networking.Interface {

@@ -25,6 +25,8 @@ import (
 	fakeautoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/autoscaling/v1alpha1/fake"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/cluster/v1alpha1"
 	fakeclusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/cluster/v1alpha1/fake"
+	configv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/config/v1alpha1"
+	fakeconfigv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/config/v1alpha1/fake"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/networking/v1alpha1"
 	fakenetworkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/networking/v1alpha1/fake"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/typed/policy/v1alpha1"
@@ -156,6 +158,11 @@ func (c *Clientset) AutoscalingV1alpha1() autoscalingv1alpha1.AutoscalingV1alpha
 // ClusterV1alpha1 retrieves the ClusterV1alpha1Client
 func (c *Clientset) ClusterV1alpha1() clusterv1alpha1.ClusterV1alpha1Interface {
 	return &fakeclusterv1alpha1.FakeClusterV1alpha1{Fake: &c.Fake}
+}
+
+// ConfigV1alpha1 retrieves the ConfigV1alpha1Client
+func (c *Clientset) ConfigV1alpha1() configv1alpha1.ConfigV1alpha1Interface {
+	return &fakeconfigv1alpha1.FakeConfigV1alpha1{Fake: &c.Fake}
 }
 
 // NetworkingV1alpha1 retrieves the NetworkingV1alpha1Client
