@@ -10,7 +10,6 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )
 
@@ -27,13 +26,12 @@ const (
 )
 
 // Exportable tells whether a member's EndpointSlice may be collected: it belongs to a
-// Service (kubernetes.io/service-name) and was not itself put there by the control plane
-// (a consumer's copy of collected slices must never be collected back).
+// Service (kubernetes.io/service-name) and is not a copy the control plane collected and
+// propagated (those keep ManagedByLabel; a consumer's copies must never be collected
+// back). karmada.io/managed says nothing here: kube's EndpointSlice controller copies the
+// labels of a propagated Service, karmada.io/managed included, onto its own slices.
 func Exportable(s *discoveryv1.EndpointSlice) bool {
-	if s.Labels[discoveryv1.LabelServiceName] == "" {
-		return false
-	}
-	return s.Labels[policyv1alpha1.ManagedByKarmadaLabel] != policyv1alpha1.ManagedByKarmadaLabelValue
+	return s.Labels[discoveryv1.LabelServiceName] != "" && s.Labels[ManagedByLabel] == ""
 }
 
 // Collected is the control plane's copy of a member's EndpointSlice: named

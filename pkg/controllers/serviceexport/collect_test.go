@@ -35,7 +35,8 @@ func TestExportable(t *testing.T) {
 	}{
 		{"slice of a service", slice("serve-abc", "serve", nil), true},
 		{"no service label", slice("x", "", nil), false},
-		{"copy put there by the control plane", slice("imported-member1-serve-abc", "derived-serve", map[string]string{"karmada.io/managed": "true"}), false},
+		{"slice of a propagated service (kube copies its labels)", slice("serve-abc", "serve", map[string]string{"karmada.io/managed": "true"}), true},
+		{"copy put there by the control plane", slice("imported-member1-serve-abc", "derived-serve", map[string]string{"karmada.io/managed": "true", ManagedByLabel: ManagedByValue}), false},
 	} {
 		if got := Exportable(tc.s); got != tc.want {
 			t.Errorf("%s: Exportable = %v, want %v", tc.name, got, tc.want)

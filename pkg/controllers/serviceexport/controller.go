@@ -2,6 +2,7 @@ package serviceexport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -26,6 +27,9 @@ import (
 
 // ServiceExportGVR is the mcs-api ServiceExport resource.
 var ServiceExportGVR = schema.GroupVersionResource{Group: "multicluster.x-k8s.io", Version: "v1alpha1", Resource: "serviceexports"}
+
+// errNotSynced: the member's caches have not listed everything yet.
+var errNotSynced = errors.New("member caches not synced")
 
 // exportIndex indexes the control plane's collected EndpointSlices by key.
 const exportIndex = "serviceexport"
@@ -222,6 +226,9 @@ func (ctrl *controller) reconcile(ctx context.Context, s string) (time.Duration,
 		return 0, nil
 	}
 	want, known, err := ctrl.desired(k)
+	if errors.Is(err, errNotSynced) {
+		return time.Second, nil // the member's caches are still listing
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -289,7 +296,7 @@ func (ctrl *controller) desired(k key) (want []*discoveryv1.EndpointSlice, known
 	exports := m.DynamicInformers.ForResource(ServiceExportGVR)
 	sliceInf := m.Informers.Discovery().V1().EndpointSlices()
 	if !exports.Informer().HasSynced() || !sliceInf.Informer().HasSynced() {
-		return nil, false, fmt.Errorf("caches of cluster %s not synced yet", k.cluster)
+		return nil, false, errNotSynced
 	}
 	if _, err := exports.Lister().ByNamespace(k.namespace).Get(k.service); apierrors.IsNotFound(err) {
 		return nil, true, nil
