@@ -21,6 +21,8 @@ var switchableControllers = map[string]string{
 	"clusterStatus":               "cluster-status",
 	"namespace":                   "namespace-sync",
 	"unifiedAuth":                 "unified-auth",
+	"serviceExport":               "service-export",
+	"serviceImport":               "service-import",
 	"gracefulEviction":            "graceful-eviction",
 	"applicationFailover":         "application-failover",
 	hpascaletargetmarker.Name:     "hpa-scale-target-marker",

@@ -46,6 +46,8 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
 	schedulercontroller "github.com/karmada-one/karmada-one/pkg/controllers/scheduler"
+	"github.com/karmada-one/karmada-one/pkg/controllers/serviceexport"
+	"github.com/karmada-one/karmada-one/pkg/controllers/serviceimport"
 	"github.com/karmada-one/karmada-one/pkg/controllers/unifiedauth"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
@@ -69,6 +71,8 @@ var karmadaControllers = []struct {
 	{"namespace-sync", namespacesync.Start},
 	{"dependencies-distributor", dependencies.Start},
 	{"unified-auth", unifiedauth.Start},
+	{"service-export", serviceexport.Start},
+	{"service-import", serviceimport.Start},
 	{"taint-manager", failover.StartTaintManager},
 	{"application-failover", failover.StartApplicationFailover},
 	{"graceful-eviction", failover.StartGracefulEviction},

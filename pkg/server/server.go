@@ -230,6 +230,15 @@ func (c CompletedConfig) New() (*aggregatorapiserver.APIAggregator, error) {
 		defaultservicecidr.NewController(c.Options.ServiceIPRange, emptyIPNet, client).Start(hc)
 		return nil
 	})
+	// ServiceExport/ServiceImport are served by default, as CRDs (see installBuiltinCRDs).
+	if crdAPIEnabled {
+		native.GenericAPIServer.AddPostStartHookOrDie("install-mcs-crds", func(hc genericapiserver.PostStartHookContext) error {
+			if err := installBuiltinCRDs(hc, c.ControlPlane.Generic.LoopbackClientConfig); err != nil {
+				klog.ErrorS(err, "Installing the ServiceExport and ServiceImport CRDs failed; apply artifacts/crds/mcs by hand")
+			}
+			return nil
+		})
+	}
 	eventSink := c.eventSink(native.GenericAPIServer)
 	if !c.Options.DisableControllers {
 		native.GenericAPIServer.AddPostStartHookOrDie("start-karmada-controllers", func(hc genericapiserver.PostStartHookContext) error {
