@@ -24,6 +24,7 @@ V="${KARMADA_ONE_CODEGEN_VERBOSE:-0}"
 
 # group/version directories under pkg/apis, in a stable order.
 GROUP_VERSIONS=(
+  apps/v1alpha1
   cluster/v1alpha1
   networking/v1alpha1
   policy/v1alpha1
@@ -58,6 +59,7 @@ done
 # meta/v1 ones are built into applyconfiguration-gen).
 EXTERNAL_APPLYCONFIGS=(
   k8s.io/api/core/v1.NodeSelector:k8s.io/client-go/applyconfigurations/core/v1
+  k8s.io/api/core/v1.ResourceQuotaStatus:k8s.io/client-go/applyconfigurations/core/v1
   k8s.io/api/core/v1.NodeSelectorRequirement:k8s.io/client-go/applyconfigurations/core/v1
   k8s.io/api/core/v1.NodeSelectorTerm:k8s.io/client-go/applyconfigurations/core/v1
   k8s.io/api/core/v1.Taint:k8s.io/client-go/applyconfigurations/core/v1

@@ -9,6 +9,7 @@ import (
 
 	"github.com/karmada-one/karmada-one/pkg/controllers/deploymentreplicassyncer"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
+	"github.com/karmada-one/karmada-one/pkg/controllers/workloadrebalancer"
 )
 
 // switchableControllers maps Karmada's controller names, as karmada-controller-manager's
@@ -24,6 +25,7 @@ var switchableControllers = map[string]string{
 	"applicationFailover":         "application-failover",
 	hpascaletargetmarker.Name:     "hpa-scale-target-marker",
 	deploymentreplicassyncer.Name: "deployment-replicas-syncer",
+	workloadrebalancer.Name:       "workload-rebalancer",
 }
 
 // controllersDisabledByDefault are off unless named, as in Karmada.

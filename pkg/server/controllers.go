@@ -46,6 +46,7 @@ import (
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
 	schedulercontroller "github.com/karmada-one/karmada-one/pkg/controllers/scheduler"
 	"github.com/karmada-one/karmada-one/pkg/controllers/unifiedauth"
+	"github.com/karmada-one/karmada-one/pkg/controllers/workloadrebalancer"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
@@ -73,6 +74,7 @@ var karmadaControllers = []struct {
 	{"graceful-eviction", failover.StartGracefulEviction},
 	// Idle until switched on with `kubectl karmada addons enable karmada-descheduler`.
 	{"descheduler", descheduler.Start},
+	{"workload-rebalancer", workloadrebalancer.Start},
 	// Off by default, as in Karmada: --controllers=*,hpaScaleTargetMarker,deploymentReplicasSyncer.
 	{"hpa-scale-target-marker", hpascaletargetmarker.Start},
 	{"deployment-replicas-syncer", deploymentreplicassyncer.Start},

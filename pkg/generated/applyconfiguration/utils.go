@@ -19,12 +19,14 @@ limitations under the License.
 package applyconfiguration
 
 import (
-	v1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
+	v1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/apps/v1alpha1"
+	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/networking/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	v1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
-	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/cluster/v1alpha1"
+	appsv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/apps/v1alpha1"
+	applyconfigurationclusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/cluster/v1alpha1"
 	internal "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/internal"
 	applyconfigurationnetworkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/networking/v1alpha1"
 	applyconfigurationpolicyv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/policy/v1alpha1"
@@ -39,29 +41,41 @@ import (
 // apply configuration type exists for the given GroupVersionKind.
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
-	// Group=cluster.karmada.io, Version=v1alpha1
-	case v1alpha1.SchemeGroupVersion.WithKind("AllocatableModeling"):
-		return &clusterv1alpha1.AllocatableModelingApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("APIEnablement"):
-		return &clusterv1alpha1.APIEnablementApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("APIResource"):
-		return &clusterv1alpha1.APIResourceApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("Cluster"):
-		return &clusterv1alpha1.ClusterApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("ClusterSpec"):
-		return &clusterv1alpha1.ClusterSpecApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("ClusterStatus"):
-		return &clusterv1alpha1.ClusterStatusApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("LocalSecretReference"):
-		return &clusterv1alpha1.LocalSecretReferenceApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("NodeSummary"):
-		return &clusterv1alpha1.NodeSummaryApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("ResourceModel"):
-		return &clusterv1alpha1.ResourceModelApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("ResourceModelRange"):
-		return &clusterv1alpha1.ResourceModelRangeApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("ResourceSummary"):
-		return &clusterv1alpha1.ResourceSummaryApplyConfiguration{}
+	// Group=apps.karmada.io, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithKind("ObjectReference"):
+		return &appsv1alpha1.ObjectReferenceApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ObservedWorkload"):
+		return &appsv1alpha1.ObservedWorkloadApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("WorkloadRebalancer"):
+		return &appsv1alpha1.WorkloadRebalancerApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("WorkloadRebalancerSpec"):
+		return &appsv1alpha1.WorkloadRebalancerSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("WorkloadRebalancerStatus"):
+		return &appsv1alpha1.WorkloadRebalancerStatusApplyConfiguration{}
+
+		// Group=cluster.karmada.io, Version=v1alpha1
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("AllocatableModeling"):
+		return &applyconfigurationclusterv1alpha1.AllocatableModelingApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("APIEnablement"):
+		return &applyconfigurationclusterv1alpha1.APIEnablementApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("APIResource"):
+		return &applyconfigurationclusterv1alpha1.APIResourceApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("Cluster"):
+		return &applyconfigurationclusterv1alpha1.ClusterApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("ClusterSpec"):
+		return &applyconfigurationclusterv1alpha1.ClusterSpecApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("ClusterStatus"):
+		return &applyconfigurationclusterv1alpha1.ClusterStatusApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("LocalSecretReference"):
+		return &applyconfigurationclusterv1alpha1.LocalSecretReferenceApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("NodeSummary"):
+		return &applyconfigurationclusterv1alpha1.NodeSummaryApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("ResourceModel"):
+		return &applyconfigurationclusterv1alpha1.ResourceModelApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("ResourceModelRange"):
+		return &applyconfigurationclusterv1alpha1.ResourceModelRangeApplyConfiguration{}
+	case clusterv1alpha1.SchemeGroupVersion.WithKind("ResourceSummary"):
+		return &applyconfigurationclusterv1alpha1.ResourceSummaryApplyConfiguration{}
 
 		// Group=networking.karmada.io, Version=v1alpha1
 	case networkingv1alpha1.SchemeGroupVersion.WithKind("MultiClusterIngress"):
@@ -82,12 +96,20 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationpolicyv1alpha1.ClusterPreferencesApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("ClusterPropagationPolicy"):
 		return &applyconfigurationpolicyv1alpha1.ClusterPropagationPolicyApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("ClusterQuotaStatus"):
+		return &applyconfigurationpolicyv1alpha1.ClusterQuotaStatusApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("CommandArgsOverrider"):
 		return &applyconfigurationpolicyv1alpha1.CommandArgsOverriderApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("DecisionConditions"):
 		return &applyconfigurationpolicyv1alpha1.DecisionConditionsApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("FailoverBehavior"):
 		return &applyconfigurationpolicyv1alpha1.FailoverBehaviorApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("FederatedResourceQuota"):
+		return &applyconfigurationpolicyv1alpha1.FederatedResourceQuotaApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("FederatedResourceQuotaSpec"):
+		return &applyconfigurationpolicyv1alpha1.FederatedResourceQuotaSpecApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("FederatedResourceQuotaStatus"):
+		return &applyconfigurationpolicyv1alpha1.FederatedResourceQuotaStatusApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("FieldOverrider"):
 		return &applyconfigurationpolicyv1alpha1.FieldOverriderApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("FieldSelector"):
@@ -128,6 +150,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationpolicyv1alpha1.StatePreservationApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("StatePreservationRule"):
 		return &applyconfigurationpolicyv1alpha1.StatePreservationRuleApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("StaticClusterAssignment"):
+		return &applyconfigurationpolicyv1alpha1.StaticClusterAssignmentApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("StaticClusterWeight"):
 		return &applyconfigurationpolicyv1alpha1.StaticClusterWeightApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("SuspendClusters"):

@@ -25,6 +25,7 @@ import (
 	time "time"
 
 	versioned "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
+	apps "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/apps"
 	cluster "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/cluster"
 	internalinterfaces "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/internalinterfaces"
 	networking "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/networking"
@@ -328,10 +329,15 @@ type SharedInformerFactory interface {
 	// client.
 	InformerFor(obj runtime.Object, newFunc internalinterfaces.NewInformerFunc) cache.SharedIndexInformer
 
+	Apps() apps.Interface
 	Cluster() cluster.Interface
 	Networking() networking.Interface
 	Policy() policy.Interface
 	Work() work.Interface
+}
+
+func (f *sharedInformerFactory) Apps() apps.Interface {
+	return apps.New(f, f.namespace, f.tweakListOptions)
 }
 
 func (f *sharedInformerFactory) Cluster() cluster.Interface {
