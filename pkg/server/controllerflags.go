@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 
 	"github.com/karmada-one/karmada-one/pkg/controllers/deploymentreplicassyncer"
+	"github.com/karmada-one/karmada-one/pkg/controllers/federatedresourcequota"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
 	"github.com/karmada-one/karmada-one/pkg/controllers/workloadrebalancer"
 )
@@ -17,15 +18,16 @@ import (
 // controllers not listed here (the detector, the scheduler, binding, execution, ...)
 // always run: the control plane does nothing useful without them.
 var switchableControllers = map[string]string{
-	"cluster":                     "cluster",
-	"clusterStatus":               "cluster-status",
-	"namespace":                   "namespace-sync",
-	"unifiedAuth":                 "unified-auth",
-	"gracefulEviction":            "graceful-eviction",
-	"applicationFailover":         "application-failover",
-	hpascaletargetmarker.Name:     "hpa-scale-target-marker",
-	deploymentreplicassyncer.Name: "deployment-replicas-syncer",
-	workloadrebalancer.Name:       "workload-rebalancer",
+	"cluster":                       "cluster",
+	"clusterStatus":                 "cluster-status",
+	"namespace":                     "namespace-sync",
+	"unifiedAuth":                   "unified-auth",
+	"gracefulEviction":              "graceful-eviction",
+	"applicationFailover":           "application-failover",
+	hpascaletargetmarker.Name:       "hpa-scale-target-marker",
+	deploymentreplicassyncer.Name:   "deployment-replicas-syncer",
+	workloadrebalancer.Name:         "workload-rebalancer",
+	federatedresourcequota.SyncName: "federated-resource-quota",
 }
 
 // controllersDisabledByDefault are off unless named, as in Karmada.

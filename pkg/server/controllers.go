@@ -42,6 +42,7 @@ import (
 	detectorcontroller "github.com/karmada-one/karmada-one/pkg/controllers/detector"
 	"github.com/karmada-one/karmada-one/pkg/controllers/execution"
 	"github.com/karmada-one/karmada-one/pkg/controllers/failover"
+	"github.com/karmada-one/karmada-one/pkg/controllers/federatedresourcequota"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
 	schedulercontroller "github.com/karmada-one/karmada-one/pkg/controllers/scheduler"
@@ -75,6 +76,7 @@ var karmadaControllers = []struct {
 	// Idle until switched on with `kubectl karmada addons enable karmada-descheduler`.
 	{"descheduler", descheduler.Start},
 	{"workload-rebalancer", workloadrebalancer.Start},
+	{"federated-resource-quota", federatedresourcequota.Start},
 	// Off by default, as in Karmada: --controllers=*,hpaScaleTargetMarker,deploymentReplicasSyncer.
 	{"hpa-scale-target-marker", hpascaletargetmarker.Start},
 	{"deployment-replicas-syncer", deploymentreplicassyncer.Start},
