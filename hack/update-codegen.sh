@@ -24,6 +24,7 @@ V="${KARMADA_ONE_CODEGEN_VERBOSE:-0}"
 
 # group/version directories under pkg/apis, in a stable order.
 GROUP_VERSIONS=(
+  apps/v1alpha1
   autoscaling/v1alpha1
   cluster/v1alpha1
   config/v1alpha1
@@ -66,6 +67,7 @@ EXTERNAL_APPLYCONFIGS=(
   k8s.io/api/autoscaling/v2.HorizontalPodAutoscalerStatus:k8s.io/client-go/applyconfigurations/autoscaling/v2
   k8s.io/api/autoscaling/v2.MetricSpec:k8s.io/client-go/applyconfigurations/autoscaling/v2
   k8s.io/api/core/v1.NodeSelector:k8s.io/client-go/applyconfigurations/core/v1
+  k8s.io/api/core/v1.ResourceQuotaStatus:k8s.io/client-go/applyconfigurations/core/v1
   k8s.io/api/core/v1.NodeSelectorRequirement:k8s.io/client-go/applyconfigurations/core/v1
   k8s.io/api/core/v1.NodeSelectorTerm:k8s.io/client-go/applyconfigurations/core/v1
   k8s.io/api/core/v1.Taint:k8s.io/client-go/applyconfigurations/core/v1

@@ -14,6 +14,7 @@ import (
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	controlplaneapiserver "k8s.io/kubernetes/pkg/controlplane/apiserver"
 
+	appsv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/apps/v1alpha1"
 	autoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	configv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/config/v1alpha1"
@@ -64,7 +65,7 @@ func groups(deps Deps) []group {
 			name:     policyv1alpha1.GroupName,
 			versions: []schema.GroupVersion{policyv1alpha1.SchemeGroupVersion},
 			install:  []func(*runtime.Scheme) error{policyv1alpha1.AddToScheme},
-			kinds:    []karmadarest.Kind{propagationPolicyKind(), clusterPropagationPolicyKind(), overridePolicyKind(), clusterOverridePolicyKind()},
+			kinds:    []karmadarest.Kind{propagationPolicyKind(), clusterPropagationPolicyKind(), overridePolicyKind(), clusterOverridePolicyKind(), federatedResourceQuotaKind()},
 		},
 		{
 			name:     workv1alpha2.GroupName,
@@ -83,6 +84,12 @@ func groups(deps Deps) []group {
 			versions: []schema.GroupVersion{autoscalingv1alpha1.SchemeGroupVersion},
 			install:  []func(*runtime.Scheme) error{autoscalingv1alpha1.AddToScheme},
 			kinds:    []karmadarest.Kind{federatedHPAKind(), cronFederatedHPAKind()},
+		},
+		{
+			name:     appsv1alpha1.GroupName,
+			versions: []schema.GroupVersion{appsv1alpha1.SchemeGroupVersion},
+			install:  []func(*runtime.Scheme) error{appsv1alpha1.AddToScheme},
+			kinds:    []karmadarest.Kind{workloadRebalancerKind()},
 		},
 		{
 			name:     searchv1alpha1.GroupName,

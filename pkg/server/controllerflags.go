@@ -9,7 +9,9 @@ import (
 
 	"github.com/karmada-one/karmada-one/pkg/controllers/cronfederatedhpa"
 	"github.com/karmada-one/karmada-one/pkg/controllers/deploymentreplicassyncer"
+	"github.com/karmada-one/karmada-one/pkg/controllers/federatedresourcequota"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
+	"github.com/karmada-one/karmada-one/pkg/controllers/workloadrebalancer"
 )
 
 // switchableControllers maps Karmada's controller names, as karmada-controller-manager's
@@ -17,17 +19,19 @@ import (
 // controllers not listed here (the detector, the scheduler, binding, execution, ...)
 // always run: the control plane does nothing useful without them.
 var switchableControllers = map[string]string{
-	"cluster":                     "cluster",
-	"clusterStatus":               "cluster-status",
-	"namespace":                   "namespace-sync",
-	"unifiedAuth":                 "unified-auth",
-	"serviceExport":               "service-export",
-	"serviceImport":               "service-import",
-	"gracefulEviction":            "graceful-eviction",
-	"applicationFailover":         "application-failover",
-	hpascaletargetmarker.Name:     "hpa-scale-target-marker",
-	deploymentreplicassyncer.Name: "deployment-replicas-syncer",
-	cronfederatedhpa.Name:         "cronfederatedhpa",
+	"applicationFailover":           "application-failover",
+	"cluster":                       "cluster",
+	"clusterStatus":                 "cluster-status",
+	"gracefulEviction":              "graceful-eviction",
+	"namespace":                     "namespace-sync",
+	"serviceExport":                 "service-export",
+	"serviceImport":                 "service-import",
+	"unifiedAuth":                   "unified-auth",
+	cronfederatedhpa.Name:           "cronfederatedhpa",
+	deploymentreplicassyncer.Name:   "deployment-replicas-syncer",
+	federatedresourcequota.SyncName: "federated-resource-quota",
+	hpascaletargetmarker.Name:       "hpa-scale-target-marker",
+	workloadrebalancer.Name:         "workload-rebalancer",
 }
 
 // controllersDisabledByDefault are off unless named, as in Karmada.

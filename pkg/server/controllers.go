@@ -43,12 +43,14 @@ import (
 	detectorcontroller "github.com/karmada-one/karmada-one/pkg/controllers/detector"
 	"github.com/karmada-one/karmada-one/pkg/controllers/execution"
 	"github.com/karmada-one/karmada-one/pkg/controllers/failover"
+	"github.com/karmada-one/karmada-one/pkg/controllers/federatedresourcequota"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
 	schedulercontroller "github.com/karmada-one/karmada-one/pkg/controllers/scheduler"
 	"github.com/karmada-one/karmada-one/pkg/controllers/serviceexport"
 	"github.com/karmada-one/karmada-one/pkg/controllers/serviceimport"
 	"github.com/karmada-one/karmada-one/pkg/controllers/unifiedauth"
+	"github.com/karmada-one/karmada-one/pkg/controllers/workloadrebalancer"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
@@ -79,6 +81,8 @@ var karmadaControllers = []struct {
 	// Idle until switched on with `kubectl karmada addons enable karmada-descheduler`.
 	{"cronfederatedhpa", cronfederatedhpa.Start},
 	{"descheduler", descheduler.Start},
+	{"workload-rebalancer", workloadrebalancer.Start},
+	{"federated-resource-quota", federatedresourcequota.Start},
 	// Off by default, as in Karmada: --controllers=*,hpaScaleTargetMarker,deploymentReplicasSyncer.
 	{"hpa-scale-target-marker", hpascaletargetmarker.Start},
 	{"deployment-replicas-syncer", deploymentreplicassyncer.Start},

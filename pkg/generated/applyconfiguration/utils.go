@@ -19,14 +19,16 @@ limitations under the License.
 package applyconfiguration
 
 import (
-	v1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/autoscaling/v1alpha1"
+	v1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/apps/v1alpha1"
+	autoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	configv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/config/v1alpha1"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/networking/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	v1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
-	autoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/autoscaling/v1alpha1"
+	appsv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/apps/v1alpha1"
+	applyconfigurationautoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/autoscaling/v1alpha1"
 	applyconfigurationclusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/cluster/v1alpha1"
 	applyconfigurationconfigv1alpha1 "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/config/v1alpha1"
 	internal "github.com/karmada-one/karmada-one/pkg/generated/applyconfiguration/internal"
@@ -43,25 +45,37 @@ import (
 // apply configuration type exists for the given GroupVersionKind.
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
-	// Group=autoscaling.karmada.io, Version=v1alpha1
-	case v1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPA"):
-		return &autoscalingv1alpha1.CronFederatedHPAApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPARule"):
-		return &autoscalingv1alpha1.CronFederatedHPARuleApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPASpec"):
-		return &autoscalingv1alpha1.CronFederatedHPASpecApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPAStatus"):
-		return &autoscalingv1alpha1.CronFederatedHPAStatusApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("ExecutionHistory"):
-		return &autoscalingv1alpha1.ExecutionHistoryApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("FailedExecution"):
-		return &autoscalingv1alpha1.FailedExecutionApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("FederatedHPA"):
-		return &autoscalingv1alpha1.FederatedHPAApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("FederatedHPASpec"):
-		return &autoscalingv1alpha1.FederatedHPASpecApplyConfiguration{}
-	case v1alpha1.SchemeGroupVersion.WithKind("SuccessfulExecution"):
-		return &autoscalingv1alpha1.SuccessfulExecutionApplyConfiguration{}
+	// Group=apps.karmada.io, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithKind("ObjectReference"):
+		return &appsv1alpha1.ObjectReferenceApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ObservedWorkload"):
+		return &appsv1alpha1.ObservedWorkloadApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("WorkloadRebalancer"):
+		return &appsv1alpha1.WorkloadRebalancerApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("WorkloadRebalancerSpec"):
+		return &appsv1alpha1.WorkloadRebalancerSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("WorkloadRebalancerStatus"):
+		return &appsv1alpha1.WorkloadRebalancerStatusApplyConfiguration{}
+
+		// Group=autoscaling.karmada.io, Version=v1alpha1
+	case autoscalingv1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPA"):
+		return &applyconfigurationautoscalingv1alpha1.CronFederatedHPAApplyConfiguration{}
+	case autoscalingv1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPARule"):
+		return &applyconfigurationautoscalingv1alpha1.CronFederatedHPARuleApplyConfiguration{}
+	case autoscalingv1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPASpec"):
+		return &applyconfigurationautoscalingv1alpha1.CronFederatedHPASpecApplyConfiguration{}
+	case autoscalingv1alpha1.SchemeGroupVersion.WithKind("CronFederatedHPAStatus"):
+		return &applyconfigurationautoscalingv1alpha1.CronFederatedHPAStatusApplyConfiguration{}
+	case autoscalingv1alpha1.SchemeGroupVersion.WithKind("ExecutionHistory"):
+		return &applyconfigurationautoscalingv1alpha1.ExecutionHistoryApplyConfiguration{}
+	case autoscalingv1alpha1.SchemeGroupVersion.WithKind("FailedExecution"):
+		return &applyconfigurationautoscalingv1alpha1.FailedExecutionApplyConfiguration{}
+	case autoscalingv1alpha1.SchemeGroupVersion.WithKind("FederatedHPA"):
+		return &applyconfigurationautoscalingv1alpha1.FederatedHPAApplyConfiguration{}
+	case autoscalingv1alpha1.SchemeGroupVersion.WithKind("FederatedHPASpec"):
+		return &applyconfigurationautoscalingv1alpha1.FederatedHPASpecApplyConfiguration{}
+	case autoscalingv1alpha1.SchemeGroupVersion.WithKind("SuccessfulExecution"):
+		return &applyconfigurationautoscalingv1alpha1.SuccessfulExecutionApplyConfiguration{}
 
 		// Group=cluster.karmada.io, Version=v1alpha1
 	case clusterv1alpha1.SchemeGroupVersion.WithKind("AllocatableModeling"):
@@ -138,12 +152,20 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationpolicyv1alpha1.ClusterPreferencesApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("ClusterPropagationPolicy"):
 		return &applyconfigurationpolicyv1alpha1.ClusterPropagationPolicyApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("ClusterQuotaStatus"):
+		return &applyconfigurationpolicyv1alpha1.ClusterQuotaStatusApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("CommandArgsOverrider"):
 		return &applyconfigurationpolicyv1alpha1.CommandArgsOverriderApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("DecisionConditions"):
 		return &applyconfigurationpolicyv1alpha1.DecisionConditionsApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("FailoverBehavior"):
 		return &applyconfigurationpolicyv1alpha1.FailoverBehaviorApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("FederatedResourceQuota"):
+		return &applyconfigurationpolicyv1alpha1.FederatedResourceQuotaApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("FederatedResourceQuotaSpec"):
+		return &applyconfigurationpolicyv1alpha1.FederatedResourceQuotaSpecApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("FederatedResourceQuotaStatus"):
+		return &applyconfigurationpolicyv1alpha1.FederatedResourceQuotaStatusApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("FieldOverrider"):
 		return &applyconfigurationpolicyv1alpha1.FieldOverriderApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("FieldSelector"):
@@ -184,6 +206,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationpolicyv1alpha1.StatePreservationApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("StatePreservationRule"):
 		return &applyconfigurationpolicyv1alpha1.StatePreservationRuleApplyConfiguration{}
+	case policyv1alpha1.SchemeGroupVersion.WithKind("StaticClusterAssignment"):
+		return &applyconfigurationpolicyv1alpha1.StaticClusterAssignmentApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("StaticClusterWeight"):
 		return &applyconfigurationpolicyv1alpha1.StaticClusterWeightApplyConfiguration{}
 	case policyv1alpha1.SchemeGroupVersion.WithKind("SuspendClusters"):

@@ -22,7 +22,8 @@ limitations under the License.
 package openapi
 
 import (
-	v1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/autoscaling/v1alpha1"
+	v1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/apps/v1alpha1"
+	autoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	configv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/config/v1alpha1"
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/networking/v1alpha1"
@@ -46,17 +47,23 @@ import (
 
 func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenAPIDefinition {
 	return map[string]common.OpenAPIDefinition{
-		v1alpha1.CronFederatedHPA{}.OpenAPIModelName():                                  schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPA(ref),
-		v1alpha1.CronFederatedHPAList{}.OpenAPIModelName():                              schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPAList(ref),
-		v1alpha1.CronFederatedHPARule{}.OpenAPIModelName():                              schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPARule(ref),
-		v1alpha1.CronFederatedHPASpec{}.OpenAPIModelName():                              schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPASpec(ref),
-		v1alpha1.CronFederatedHPAStatus{}.OpenAPIModelName():                            schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPAStatus(ref),
-		v1alpha1.ExecutionHistory{}.OpenAPIModelName():                                  schema_pkg_apis_autoscaling_v1alpha1_ExecutionHistory(ref),
-		v1alpha1.FailedExecution{}.OpenAPIModelName():                                   schema_pkg_apis_autoscaling_v1alpha1_FailedExecution(ref),
-		v1alpha1.FederatedHPA{}.OpenAPIModelName():                                      schema_pkg_apis_autoscaling_v1alpha1_FederatedHPA(ref),
-		v1alpha1.FederatedHPAList{}.OpenAPIModelName():                                  schema_pkg_apis_autoscaling_v1alpha1_FederatedHPAList(ref),
-		v1alpha1.FederatedHPASpec{}.OpenAPIModelName():                                  schema_pkg_apis_autoscaling_v1alpha1_FederatedHPASpec(ref),
-		v1alpha1.SuccessfulExecution{}.OpenAPIModelName():                               schema_pkg_apis_autoscaling_v1alpha1_SuccessfulExecution(ref),
+		v1alpha1.ObjectReference{}.OpenAPIModelName():                                   schema_pkg_apis_apps_v1alpha1_ObjectReference(ref),
+		v1alpha1.ObservedWorkload{}.OpenAPIModelName():                                  schema_pkg_apis_apps_v1alpha1_ObservedWorkload(ref),
+		v1alpha1.WorkloadRebalancer{}.OpenAPIModelName():                                schema_pkg_apis_apps_v1alpha1_WorkloadRebalancer(ref),
+		v1alpha1.WorkloadRebalancerList{}.OpenAPIModelName():                            schema_pkg_apis_apps_v1alpha1_WorkloadRebalancerList(ref),
+		v1alpha1.WorkloadRebalancerSpec{}.OpenAPIModelName():                            schema_pkg_apis_apps_v1alpha1_WorkloadRebalancerSpec(ref),
+		v1alpha1.WorkloadRebalancerStatus{}.OpenAPIModelName():                          schema_pkg_apis_apps_v1alpha1_WorkloadRebalancerStatus(ref),
+		autoscalingv1alpha1.CronFederatedHPA{}.OpenAPIModelName():                       schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPA(ref),
+		autoscalingv1alpha1.CronFederatedHPAList{}.OpenAPIModelName():                   schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPAList(ref),
+		autoscalingv1alpha1.CronFederatedHPARule{}.OpenAPIModelName():                   schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPARule(ref),
+		autoscalingv1alpha1.CronFederatedHPASpec{}.OpenAPIModelName():                   schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPASpec(ref),
+		autoscalingv1alpha1.CronFederatedHPAStatus{}.OpenAPIModelName():                 schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPAStatus(ref),
+		autoscalingv1alpha1.ExecutionHistory{}.OpenAPIModelName():                       schema_pkg_apis_autoscaling_v1alpha1_ExecutionHistory(ref),
+		autoscalingv1alpha1.FailedExecution{}.OpenAPIModelName():                        schema_pkg_apis_autoscaling_v1alpha1_FailedExecution(ref),
+		autoscalingv1alpha1.FederatedHPA{}.OpenAPIModelName():                           schema_pkg_apis_autoscaling_v1alpha1_FederatedHPA(ref),
+		autoscalingv1alpha1.FederatedHPAList{}.OpenAPIModelName():                       schema_pkg_apis_autoscaling_v1alpha1_FederatedHPAList(ref),
+		autoscalingv1alpha1.FederatedHPASpec{}.OpenAPIModelName():                       schema_pkg_apis_autoscaling_v1alpha1_FederatedHPASpec(ref),
+		autoscalingv1alpha1.SuccessfulExecution{}.OpenAPIModelName():                    schema_pkg_apis_autoscaling_v1alpha1_SuccessfulExecution(ref),
 		clusterv1alpha1.APIEnablement{}.OpenAPIModelName():                              schema_pkg_apis_cluster_v1alpha1_APIEnablement(ref),
 		clusterv1alpha1.APIResource{}.OpenAPIModelName():                                schema_pkg_apis_cluster_v1alpha1_APIResource(ref),
 		clusterv1alpha1.AllocatableModeling{}.OpenAPIModelName():                        schema_pkg_apis_cluster_v1alpha1_AllocatableModeling(ref),
@@ -98,9 +105,14 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		policyv1alpha1.ClusterPreferences{}.OpenAPIModelName():                          schema_pkg_apis_policy_v1alpha1_ClusterPreferences(ref),
 		policyv1alpha1.ClusterPropagationPolicy{}.OpenAPIModelName():                    schema_pkg_apis_policy_v1alpha1_ClusterPropagationPolicy(ref),
 		policyv1alpha1.ClusterPropagationPolicyList{}.OpenAPIModelName():                schema_pkg_apis_policy_v1alpha1_ClusterPropagationPolicyList(ref),
+		policyv1alpha1.ClusterQuotaStatus{}.OpenAPIModelName():                          schema_pkg_apis_policy_v1alpha1_ClusterQuotaStatus(ref),
 		policyv1alpha1.CommandArgsOverrider{}.OpenAPIModelName():                        schema_pkg_apis_policy_v1alpha1_CommandArgsOverrider(ref),
 		policyv1alpha1.DecisionConditions{}.OpenAPIModelName():                          schema_pkg_apis_policy_v1alpha1_DecisionConditions(ref),
 		policyv1alpha1.FailoverBehavior{}.OpenAPIModelName():                            schema_pkg_apis_policy_v1alpha1_FailoverBehavior(ref),
+		policyv1alpha1.FederatedResourceQuota{}.OpenAPIModelName():                      schema_pkg_apis_policy_v1alpha1_FederatedResourceQuota(ref),
+		policyv1alpha1.FederatedResourceQuotaList{}.OpenAPIModelName():                  schema_pkg_apis_policy_v1alpha1_FederatedResourceQuotaList(ref),
+		policyv1alpha1.FederatedResourceQuotaSpec{}.OpenAPIModelName():                  schema_pkg_apis_policy_v1alpha1_FederatedResourceQuotaSpec(ref),
+		policyv1alpha1.FederatedResourceQuotaStatus{}.OpenAPIModelName():                schema_pkg_apis_policy_v1alpha1_FederatedResourceQuotaStatus(ref),
 		policyv1alpha1.FieldOverrider{}.OpenAPIModelName():                              schema_pkg_apis_policy_v1alpha1_FieldOverrider(ref),
 		policyv1alpha1.FieldSelector{}.OpenAPIModelName():                               schema_pkg_apis_policy_v1alpha1_FieldSelector(ref),
 		policyv1alpha1.ImageOverrider{}.OpenAPIModelName():                              schema_pkg_apis_policy_v1alpha1_ImageOverrider(ref),
@@ -123,6 +135,7 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		policyv1alpha1.SpreadConstraint{}.OpenAPIModelName():                            schema_pkg_apis_policy_v1alpha1_SpreadConstraint(ref),
 		policyv1alpha1.StatePreservation{}.OpenAPIModelName():                           schema_pkg_apis_policy_v1alpha1_StatePreservation(ref),
 		policyv1alpha1.StatePreservationRule{}.OpenAPIModelName():                       schema_pkg_apis_policy_v1alpha1_StatePreservationRule(ref),
+		policyv1alpha1.StaticClusterAssignment{}.OpenAPIModelName():                     schema_pkg_apis_policy_v1alpha1_StaticClusterAssignment(ref),
 		policyv1alpha1.StaticClusterWeight{}.OpenAPIModelName():                         schema_pkg_apis_policy_v1alpha1_StaticClusterWeight(ref),
 		policyv1alpha1.SuspendClusters{}.OpenAPIModelName():                             schema_pkg_apis_policy_v1alpha1_SuspendClusters(ref),
 		policyv1alpha1.Suspension{}.OpenAPIModelName():                                  schema_pkg_apis_policy_v1alpha1_Suspension(ref),
@@ -584,6 +597,264 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 	}
 }
 
+func schema_pkg_apis_apps_v1alpha1_ObjectReference(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ObjectReference names one resource template.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion of the template, e.g. apps/v1.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind of the template, e.g. Deployment.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name of the template.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"namespace": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Namespace of the template; empty for cluster-scoped kinds.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"apiVersion", "kind", "name"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_apps_v1alpha1_ObservedWorkload(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ObservedWorkload is one workload's outcome.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"workload": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Workload is the template concerned.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.ObjectReference{}.OpenAPIModelName()),
+						},
+					},
+					"result": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Result is Successful or Failed; empty while pending.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"reason": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Reason says why it failed.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+				Required: []string{"workload"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ObjectReference{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_apps_v1alpha1_WorkloadRebalancer(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "WorkloadRebalancer asks for a fresh scheduling of the listed workloads, once, ignoring where their replicas are now.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec lists the workloads to reschedule.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.WorkloadRebalancerSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status reports each workload's outcome.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(v1alpha1.WorkloadRebalancerStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"spec"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.WorkloadRebalancerSpec{}.OpenAPIModelName(), v1alpha1.WorkloadRebalancerStatus{}.OpenAPIModelName(), metav1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_apps_v1alpha1_WorkloadRebalancerList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "WorkloadRebalancerList is a list of WorkloadRebalancer.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items are the rebalancers.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.WorkloadRebalancer{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.WorkloadRebalancer{}.OpenAPIModelName(), metav1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_apps_v1alpha1_WorkloadRebalancerSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "WorkloadRebalancerSpec lists the workloads to reschedule.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"workloads": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Workloads are the resource templates to reschedule; at least one.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ObjectReference{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"ttlSecondsAfterFinished": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TTLSecondsAfterFinished, when set, deletes the rebalancer that many seconds after every workload has a result (0: right away). Unset: kept.",
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+				},
+				Required: []string{"workloads"},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ObjectReference{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_apps_v1alpha1_WorkloadRebalancerStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "WorkloadRebalancerStatus reports the outcome per workload.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"observedWorkloads": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ObservedWorkloads holds one entry per workload of the spec.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(v1alpha1.ObservedWorkload{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"observedGeneration": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ObservedGeneration is the generation the results belong to.",
+							Type:        []string{"integer"},
+							Format:      "int64",
+						},
+					},
+					"finishTime": {
+						SchemaProps: spec.SchemaProps{
+							Description: "FinishTime is when every workload got a result.",
+							Ref:         ref(metav1.Time{}.OpenAPIModelName()),
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			v1alpha1.ObservedWorkload{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPA(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -615,14 +886,14 @@ func schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPA(ref common.ReferenceC
 						SchemaProps: spec.SchemaProps{
 							Description: "Spec is the target and its schedules.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.CronFederatedHPASpec{}.OpenAPIModelName()),
+							Ref:         ref(autoscalingv1alpha1.CronFederatedHPASpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
 						SchemaProps: spec.SchemaProps{
 							Description: "Status records the executions of each rule.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.CronFederatedHPAStatus{}.OpenAPIModelName()),
+							Ref:         ref(autoscalingv1alpha1.CronFederatedHPAStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
@@ -630,7 +901,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPA(ref common.ReferenceC
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.CronFederatedHPASpec{}.OpenAPIModelName(), v1alpha1.CronFederatedHPAStatus{}.OpenAPIModelName(), metav1.ObjectMeta{}.OpenAPIModelName()},
+			autoscalingv1alpha1.CronFederatedHPASpec{}.OpenAPIModelName(), autoscalingv1alpha1.CronFederatedHPAStatus{}.OpenAPIModelName(), metav1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -667,7 +938,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPAList(ref common.Refere
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.CronFederatedHPA{}.OpenAPIModelName()),
+										Ref: ref(autoscalingv1alpha1.CronFederatedHPA{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -678,7 +949,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPAList(ref common.Refere
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.CronFederatedHPA{}.OpenAPIModelName(), metav1.ListMeta{}.OpenAPIModelName()},
+			autoscalingv1alpha1.CronFederatedHPA{}.OpenAPIModelName(), metav1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -782,7 +1053,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPASpec(ref common.Refere
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.CronFederatedHPARule{}.OpenAPIModelName()),
+										Ref: ref(autoscalingv1alpha1.CronFederatedHPARule{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -793,7 +1064,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPASpec(ref common.Refere
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.CronFederatedHPARule{}.OpenAPIModelName(), v2.CrossVersionObjectReference{}.OpenAPIModelName()},
+			autoscalingv1alpha1.CronFederatedHPARule{}.OpenAPIModelName(), v2.CrossVersionObjectReference{}.OpenAPIModelName()},
 	}
 }
 
@@ -811,7 +1082,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPAStatus(ref common.Refe
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.ExecutionHistory{}.OpenAPIModelName()),
+										Ref: ref(autoscalingv1alpha1.ExecutionHistory{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -821,7 +1092,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_CronFederatedHPAStatus(ref common.Refe
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.ExecutionHistory{}.OpenAPIModelName()},
+			autoscalingv1alpha1.ExecutionHistory{}.OpenAPIModelName()},
 	}
 }
 
@@ -853,7 +1124,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_ExecutionHistory(ref common.ReferenceC
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.SuccessfulExecution{}.OpenAPIModelName()),
+										Ref: ref(autoscalingv1alpha1.SuccessfulExecution{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -866,7 +1137,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_ExecutionHistory(ref common.ReferenceC
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.FailedExecution{}.OpenAPIModelName()),
+										Ref: ref(autoscalingv1alpha1.FailedExecution{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -877,7 +1148,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_ExecutionHistory(ref common.ReferenceC
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.FailedExecution{}.OpenAPIModelName(), v1alpha1.SuccessfulExecution{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName()},
+			autoscalingv1alpha1.FailedExecution{}.OpenAPIModelName(), autoscalingv1alpha1.SuccessfulExecution{}.OpenAPIModelName(), metav1.Time{}.OpenAPIModelName()},
 	}
 }
 
@@ -948,7 +1219,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_FederatedHPA(ref common.ReferenceCallb
 						SchemaProps: spec.SchemaProps{
 							Description: "Spec is what to scale and on which metrics.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(v1alpha1.FederatedHPASpec{}.OpenAPIModelName()),
+							Ref:         ref(autoscalingv1alpha1.FederatedHPASpec{}.OpenAPIModelName()),
 						},
 					},
 					"status": {
@@ -963,7 +1234,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_FederatedHPA(ref common.ReferenceCallb
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.FederatedHPASpec{}.OpenAPIModelName(), v2.HorizontalPodAutoscalerStatus{}.OpenAPIModelName(), metav1.ObjectMeta{}.OpenAPIModelName()},
+			autoscalingv1alpha1.FederatedHPASpec{}.OpenAPIModelName(), v2.HorizontalPodAutoscalerStatus{}.OpenAPIModelName(), metav1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -1000,7 +1271,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_FederatedHPAList(ref common.ReferenceC
 							Items: &spec.SchemaOrArray{
 								Schema: &spec.Schema{
 									SchemaProps: spec.SchemaProps{
-										Ref: ref(v1alpha1.FederatedHPA{}.OpenAPIModelName()),
+										Ref: ref(autoscalingv1alpha1.FederatedHPA{}.OpenAPIModelName()),
 									},
 								},
 							},
@@ -1011,7 +1282,7 @@ func schema_pkg_apis_autoscaling_v1alpha1_FederatedHPAList(ref common.ReferenceC
 			},
 		},
 		Dependencies: []string{
-			v1alpha1.FederatedHPA{}.OpenAPIModelName(), metav1.ListMeta{}.OpenAPIModelName()},
+			autoscalingv1alpha1.FederatedHPA{}.OpenAPIModelName(), metav1.ListMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -2908,6 +3179,58 @@ func schema_pkg_apis_policy_v1alpha1_ClusterPropagationPolicyList(ref common.Ref
 	}
 }
 
+func schema_pkg_apis_policy_v1alpha1_ClusterQuotaStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ClusterQuotaStatus is one cluster's hard limits and usage.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"clusterName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ClusterName names the member cluster.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"hard": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Hard is the set of enforced hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(resource.Quantity{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"used": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Used is the current observed total usage of the resource in the namespace.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(resource.Quantity{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"clusterName"},
+			},
+		},
+		Dependencies: []string{
+			resource.Quantity{}.OpenAPIModelName()},
+	}
+}
+
 func schema_pkg_apis_policy_v1alpha1_CommandArgsOverrider(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -2996,6 +3319,203 @@ func schema_pkg_apis_policy_v1alpha1_FailoverBehavior(ref common.ReferenceCallba
 		},
 		Dependencies: []string{
 			policyv1alpha1.ApplicationFailoverBehavior{}.OpenAPIModelName(), policyv1alpha1.ClusterFailoverBehavior{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_policy_v1alpha1_FederatedResourceQuota(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FederatedResourceQuota limits what one namespace may consume over all member clusters together (overall) and, optionally, in each named cluster.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec holds the limits wanted.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(policyv1alpha1.FederatedResourceQuotaSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status holds the limits in force and what is used.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(policyv1alpha1.FederatedResourceQuotaStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"spec"},
+			},
+		},
+		Dependencies: []string{
+			policyv1alpha1.FederatedResourceQuotaSpec{}.OpenAPIModelName(), policyv1alpha1.FederatedResourceQuotaStatus{}.OpenAPIModelName(), metav1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_policy_v1alpha1_FederatedResourceQuotaList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FederatedResourceQuotaList is a list of FederatedResourceQuota.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Type: []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(policyv1alpha1.FederatedResourceQuota{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			policyv1alpha1.FederatedResourceQuota{}.OpenAPIModelName(), metav1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_policy_v1alpha1_FederatedResourceQuotaSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FederatedResourceQuotaSpec holds the hard limits wanted.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"overall": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Overall is the hard limit per resource name over every cluster together.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(resource.Quantity{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"staticAssignments": {
+						SchemaProps: spec.SchemaProps{
+							Description: "StaticAssignments are per-cluster hard limits, each turned into a ResourceQuota in that cluster. Clusters not listed get an empty ResourceQuota, i.e. no limit there.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(policyv1alpha1.StaticClusterAssignment{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"overall"},
+			},
+		},
+		Dependencies: []string{
+			policyv1alpha1.StaticClusterAssignment{}.OpenAPIModelName(), resource.Quantity{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_policy_v1alpha1_FederatedResourceQuotaStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "FederatedResourceQuotaStatus is what is in force and what is used.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"overall": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Overall is the overall hard limit in force.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(resource.Quantity{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"overallUsed": {
+						SchemaProps: spec.SchemaProps{
+							Description: "OverallUsed is the usage summed over every cluster.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(resource.Quantity{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"aggregatedStatus": {
+						SchemaProps: spec.SchemaProps{
+							Description: "AggregatedStatus is each cluster's ResourceQuota status.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(policyv1alpha1.ClusterQuotaStatus{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			policyv1alpha1.ClusterQuotaStatus{}.OpenAPIModelName(), resource.Quantity{}.OpenAPIModelName()},
 	}
 }
 
@@ -4040,6 +4560,44 @@ func schema_pkg_apis_policy_v1alpha1_StatePreservationRule(ref common.ReferenceC
 				Required: []string{"aliasLabelName", "jsonPath"},
 			},
 		},
+	}
+}
+
+func schema_pkg_apis_policy_v1alpha1_StaticClusterAssignment(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "StaticClusterAssignment is the hard limit in one cluster.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"clusterName": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ClusterName names the member cluster.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"hard": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Hard is the hard limit per resource name in that cluster.",
+							Type:        []string{"object"},
+							AdditionalProperties: &spec.SchemaOrBool{
+								Allows: true,
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(resource.Quantity{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"clusterName", "hard"},
+			},
+		},
+		Dependencies: []string{
+			resource.Quantity{}.OpenAPIModelName()},
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	time "time"
 
 	versioned "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
+	apps "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/apps"
 	autoscaling "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/autoscaling"
 	cluster "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/cluster"
 	config "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions/config"
@@ -330,12 +331,17 @@ type SharedInformerFactory interface {
 	// client.
 	InformerFor(obj runtime.Object, newFunc internalinterfaces.NewInformerFunc) cache.SharedIndexInformer
 
+	Apps() apps.Interface
 	Autoscaling() autoscaling.Interface
 	Cluster() cluster.Interface
 	Config() config.Interface
 	Networking() networking.Interface
 	Policy() policy.Interface
 	Work() work.Interface
+}
+
+func (f *sharedInformerFactory) Apps() apps.Interface {
+	return apps.New(f, f.namespace, f.tweakListOptions)
 }
 
 func (f *sharedInformerFactory) Autoscaling() autoscaling.Interface {

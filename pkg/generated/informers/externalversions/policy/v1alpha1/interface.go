@@ -28,6 +28,8 @@ type Interface interface {
 	ClusterOverridePolicies() TypedClusterOverridePolicyInformer
 	// ClusterPropagationPolicies returns a ClusterPropagationPolicyInformer.
 	ClusterPropagationPolicies() TypedClusterPropagationPolicyInformer
+	// FederatedResourceQuotas returns a FederatedResourceQuotaInformer.
+	FederatedResourceQuotas() TypedFederatedResourceQuotaInformer
 	// OverridePolicies returns a OverridePolicyInformer.
 	OverridePolicies() TypedOverridePolicyInformer
 	// PropagationPolicies returns a PropagationPolicyInformer.
@@ -53,6 +55,11 @@ func (v *version) ClusterOverridePolicies() TypedClusterOverridePolicyInformer {
 // ClusterPropagationPolicies returns a TypedClusterPropagationPolicyInformer.
 func (v *version) ClusterPropagationPolicies() TypedClusterPropagationPolicyInformer {
 	return &clusterPropagationPolicyInformer{factory: v.factory, tweakListOptions: v.tweakListOptions}
+}
+
+// FederatedResourceQuotas returns a TypedFederatedResourceQuotaInformer.
+func (v *version) FederatedResourceQuotas() TypedFederatedResourceQuotaInformer {
+	return &federatedResourceQuotaInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
 
 // OverridePolicies returns a TypedOverridePolicyInformer.
