@@ -11,7 +11,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/karmada-one/karmada-one/test/e2e/framework"
@@ -21,7 +20,6 @@ func init() {
 	register("MultiClusterServiceExportImport", testMultiClusterServiceExportImport)
 }
 
-var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 
 // The guide's multi-cluster service walkthrough, wiring only: serve runs in member1 and
 // is exported there; member2 imports it and gets derived-serve with member1's endpoints.
