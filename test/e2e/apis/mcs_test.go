@@ -20,7 +20,6 @@ func init() {
 	register("MultiClusterServiceExportImport", testMultiClusterServiceExportImport)
 }
 
-
 // The guide's multi-cluster service walkthrough, wiring only: serve runs in member1 and
 // is exported there; member2 imports it and gets derived-serve with member1's endpoints.
 func testMultiClusterServiceExportImport(t *testing.T, e *framework.Env) {
