@@ -3,6 +3,7 @@ package failover
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -11,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
@@ -158,7 +158,7 @@ type keptEvents struct {
 }
 
 func (k *keptEvents) record(r record.EventRecorder, b *binding, clusters []string, why error) {
-	msg := "Evict from cluster " + joinNames(clusters) + " failed. No other cluster can take the workload, so it stays where it is: " + why.Error()
+	msg := "Evict from cluster " + strings.Join(clusters, ", ") + " failed. No other cluster can take the workload, so it stays where it is: " + why.Error()
 	k.mu.Lock()
 	same := k.last[b.key] == msg
 	k.last[b.key] = msg
@@ -174,19 +174,4 @@ func (k *keptEvents) forget(key string) {
 	k.mu.Lock()
 	delete(k.last, key)
 	k.mu.Unlock()
-}
-
-func joinNames(n []string) string {
-	out := ""
-	for i, s := range n {
-		if i > 0 {
-			out += ", "
-		}
-		out += s
-	}
-	return out
-}
-
-func enqueue(q workqueue.TypedRateLimitingInterface[string]) func(key string) {
-	return func(key string) { q.Add(key) }
 }
