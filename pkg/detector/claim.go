@@ -37,10 +37,10 @@ var ClaimAnnotationKeys = []string{
 	policyv1alpha1.ClusterPropagationPolicyAnnotation,
 }
 
-// ClaimMetadata returns the labels and annotations (api.md) that mark an object as
-// claimed by policy: the policy's permanent-id label (omitted while the policy has no
-// id yet) and its namespace/name (PropagationPolicy) or name (ClusterPropagationPolicy)
-// annotations. Both maps are new; they are nil for the zero Policy.
+// ClaimMetadata returns the labels and annotations (docs/design/api.md, "Well-known keys")
+// that mark an object as claimed by policy: the policy's permanent-id label (omitted while
+// the policy has no id yet) and its namespace/name (PropagationPolicy) or name
+// (ClusterPropagationPolicy) annotations. Both maps are new; they are nil for the zero Policy.
 func ClaimMetadata(policy Policy) (map[string]string, map[string]string) {
 	if policy.IsZero() {
 		return nil, nil

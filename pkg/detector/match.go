@@ -26,7 +26,7 @@ import (
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 )
 
-// Implicit priorities of a selector match (pipeline.md).
+// Implicit priorities of a selector match (docs/design/pipeline.md, "Detector").
 const (
 	PriorityNoMatch     = 0
 	PriorityMatchAll    = 1 // apiVersion/kind (and namespace) only

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package detector holds the pure logic of the detector (pipeline.md, "Detector"):
+// Package detector holds the pure logic of the detector (docs/design/pipeline.md, "Detector"):
 // matching templates against PropagationPolicies and ClusterPropagationPolicies,
 // choosing the claiming policy, the claim metadata and building the binding.
 // Nothing here talks to an API server.

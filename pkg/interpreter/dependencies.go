@@ -157,7 +157,7 @@ func ingressDependencies(obj *unstructured.Unstructured) ([]Dependency, error) {
 }
 
 // serviceImportDependencies: a consumer of a ServiceImport needs the derived Service and
-// the EndpointSlices collected for it from the exporting clusters (mcs.md).
+// the EndpointSlices collected for it from the exporting clusters (docs/design/mcs.md).
 func serviceImportDependencies(obj *unstructured.Unstructured) ([]Dependency, error) {
 	derived := names.GenerateDerivedServiceName(obj.GetName())
 	return []Dependency{

@@ -124,8 +124,8 @@ type (
 	dependenciesFunc func(*unstructured.Unstructured) ([]Dependency, error)
 )
 
-// native holds the built-in per-kind answers (interpreter.md); a kind missing from a
-// table gets the generic answer of that operation.
+// native holds the built-in per-kind answers (docs/design/interpreter.md, "Native rules");
+// a kind missing from a table gets the generic answer of that operation.
 type native struct {
 	replicas     map[schema.GroupVersionKind]replicaFunc
 	revise       map[schema.GroupVersionKind]reviseFunc

@@ -118,7 +118,7 @@ func GenerateDependedByLabelKey(namespace, name string) string {
 }
 
 // GenerateDerivedServiceName names the Service the control plane keeps for the
-// ServiceImport name (mcs.md); consumers reach the exported endpoints through it.
+// ServiceImport name (docs/design/mcs.md); consumers reach the exported endpoints through it.
 func GenerateDerivedServiceName(serviceImport string) string {
 	return DerivedServicePrefix + serviceImport
 }

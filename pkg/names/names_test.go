@@ -25,7 +25,7 @@ func TestGenerateBindingName(t *testing.T) {
 
 func TestGenerateWorkName(t *testing.T) {
 	cases := []struct{ kind, name, namespace, want string }{
-		// Vectors from api.md; Karmada's e2e tests compute the same names.
+		// Vectors from docs/design/api.md ("Names"); Karmada's e2e tests compute the same names.
 		{"Deployment", "nginx", "default", "nginx-687f7fb96f"},
 		{"ConfigMap", "my-config", "default", "my-config-76984bdf6f"},
 		{"ClusterRole", "system:foo", "", "system.foo-5f7d88f69"},

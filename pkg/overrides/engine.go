@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package overrides is the pure override engine (overrides.md): it selects the
+// Package overrides is the pure override engine (docs/design/overrides.md): it selects the
 // ClusterOverridePolicies and OverridePolicies that apply to a resource template, orders them,
 // and applies the overriders of the rules that target a cluster to a copy of the template.
 // Every overrider compiles to RFC 6902 JSON Patch operations against the current state of the

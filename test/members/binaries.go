@@ -2,7 +2,7 @@
 // quick start: etcd + kube-apiserver + kube-controller-manager + kube-scheduler + KWOK per
 // member, every binary built from the Go module proxy (no Docker, no binary downloads).
 //
-// See /work/shared/member-clusters.md for the measured facts this package relies on.
+// See docs/design/member-clusters.md for what this package does and why.
 package members
 
 import (

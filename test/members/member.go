@@ -408,7 +408,8 @@ func (m *Member) startProc(name string) (*process, error) {
 	return p, nil
 }
 
-// command returns the binary and flags of one process (see member-clusters.md).
+// command returns the binary and flags of one process (see docs/design/member-clusters.md,
+// "One member").
 func (m *Member) command(name string) (string, []string) {
 	d, p, st := m.Dir, m.pki, m.st
 	kubeconfig := "--kubeconfig=" + m.Kubeconfig

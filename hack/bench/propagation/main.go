@@ -1,5 +1,5 @@
-// Command propagation measures end-to-end propagation (pipeline.md, "How fast"): it starts
-// three real member clusters (test/members, KWOK nodes), starts the control plane binary,
+// Command propagation measures end-to-end propagation (docs/design/pipeline.md, "How fast"):
+// it starts three real member clusters (test/members, KWOK nodes), starts the control plane binary,
 // joins the members with kubectl-karmada, waits until every Cluster is Ready, and then runs
 // two workloads, each against its own namespace and PropagationPolicy (apps/v1 Deployments
 // with label app=bench, clusterAffinity clusterNames [member1, member2, member3], Duplicated):
@@ -386,7 +386,7 @@ func (e *env) ensureNamespace(ctx context.Context, ns string) {
 			return
 		}
 		if time.Since(t0) > e.stall {
-			fail("namespace %q created in the control plane is still missing in %s after %s: namespace propagation (pipeline.md \"Namespaces\") is not working; control plane log: %s",
+			fail("namespace %q created in the control plane is still missing in %s after %s: namespace propagation (docs/design/pipeline.md, \"Namespaces\") is not working; control plane log: %s",
 				ns, strings.Join(missing, ", "), e.stall, e.cpLog)
 		}
 		time.Sleep(200 * time.Millisecond)

@@ -1,4 +1,4 @@
-// Command view measures the merged multi-cluster view (docs/spec view.md) with many pods:
+// Command view measures the merged multi-cluster view (docs/design/view.md) with many pods:
 // it starts three real member clusters (test/members, KWOK nodes), starts the control
 // plane binary, joins the members with kubectl-karmada, and creates --pods pods directly
 // in the members (spread evenly over the members, their KWOK nodes and --namespaces

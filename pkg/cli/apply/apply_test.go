@@ -26,7 +26,7 @@ var (
 )
 
 func TestPolicyName(t *testing.T) {
-	// The vector of api.md ("Names"): karmadactl computes the same.
+	// The vector of docs/design/api.md ("Names"): karmadactl computes the same.
 	if got := (Target{GVK: deploymentGVK, Namespace: "default", Name: "nginx"}).PolicyName(); got != "nginx-6d7f8d5f5b" {
 		t.Errorf("policy name = %s, want nginx-6d7f8d5f5b", got)
 	}

@@ -24,9 +24,9 @@ type Target struct {
 // Namespaced tells whether the target is namespaced (and gets a PropagationPolicy).
 func (t Target) Namespaced() bool { return t.Namespace != "" }
 
-// PolicyName is the name `apply` and `promote` give the policy of t (api.md, "Names"):
-// names.GeneratePolicyName(namespace, name, gvk.String()), the same name karmadactl computes,
-// so re-running either command finds the same policy.
+// PolicyName is the name `apply` and `promote` give the policy of t (docs/design/api.md,
+// "Names"): names.GeneratePolicyName(namespace, name, gvk.String()), the same name
+// karmadactl computes, so re-running either command finds the same policy.
 func (t Target) PolicyName() string {
 	return names.GeneratePolicyName(t.Namespace, t.Name, t.GVK.String())
 }
@@ -110,8 +110,9 @@ func IsKarmadaGroup(group string) bool {
 	return group == "karmada.io" || strings.HasSuffix(group, ".karmada.io")
 }
 
-// IsReservedNamespace tells whether objects of namespace are never propagated (api.md:
-// karmada-system, karmada-cluster, karmada-es-*, kube-*).
+// IsReservedNamespace tells whether objects of namespace are never propagated
+// (docs/design/api.md, "Well-known keys": karmada-system, karmada-cluster, karmada-es-*,
+// kube-*).
 func IsReservedNamespace(namespace string) bool {
 	return namespace == "karmada-system" || namespace == "karmada-cluster" ||
 		strings.HasPrefix(namespace, names.ExecutionSpacePrefix) || strings.HasPrefix(namespace, "kube-")

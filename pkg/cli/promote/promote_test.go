@@ -256,8 +256,8 @@ func TestPrintPlan(t *testing.T) {
 }
 
 func TestPolicyOfPromote(t *testing.T) {
-	// What promote creates for deployment default/web in member1: the name of api.md, the
-	// object alone, that cluster, Overwrite.
+	// What promote creates for deployment default/web in member1: the name of
+	// docs/design/api.md ("Names"), the object alone, that cluster, Overwrite.
 	target := apply.Target{GVK: schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, Namespace: "default", Name: "nginx"}
 	p := apply.NewPropagationPolicy(target, apply.PolicySettings{Clusters: []string{"member1"}, ConflictResolution: policyv1alpha1.ConflictOverwrite})
 	if p.Name != "nginx-6d7f8d5f5b" || p.Spec.ConflictResolution != policyv1alpha1.ConflictOverwrite ||

@@ -1,6 +1,7 @@
 // Package binding turns bindings into Works (one per target cluster, in the
 // cluster's execution namespace) and reports back: the binding's aggregatedStatus
-// and FullyApplied condition, and the template's aggregated status (pipeline.md).
+// and FullyApplied condition, and the template's aggregated status
+// (docs/design/pipeline.md).
 package binding
 
 import (

@@ -1,7 +1,7 @@
 // Package dependencies is the dependencies distributor: a ResourceBinding with
 // propagateDeps carries the ConfigMaps, Secrets, ServiceAccounts and PVCs its workload
 // needs to every cluster the workload runs in, through "attached" ResourceBindings that
-// follow their referrers' clusters (interpreter.md: Dependencies).
+// follow their referrers' clusters (docs/design/interpreter.md, "Dependencies").
 package dependencies
 
 import (

@@ -50,7 +50,8 @@ func Describe(changes []Change) string {
 // lowered to 0 stay listed with 0 — the scheduler drops them once it has placed the
 // difference) together with what changed. The scheduler sees spec.clusters sum to less than
 // spec.replicas and scales up: it keeps every remaining assignment and divides only the
-// missing replicas among the clusters with room (scheduling.md, "scale up").
+// missing replicas among the clusters with room (docs/design/scheduling.md, "Assign
+// replicas": scale up).
 func Decide(clusters []workv1alpha2.TargetCluster, seen map[string]Observation) ([]workv1alpha2.TargetCluster, []Change) {
 	out := make([]workv1alpha2.TargetCluster, len(clusters))
 	copy(out, clusters)

@@ -1,7 +1,7 @@
 // Package detector is the controller that matches resource templates with
 // PropagationPolicies and ClusterPropagationPolicies, claims them and keeps their
-// ResourceBindings / ClusterResourceBindings in step (pipeline.md). The decisions
-// themselves live in pkg/detector; this package is the informer and queue shell.
+// ResourceBindings / ClusterResourceBindings in step (docs/design/pipeline.md). The
+// decisions themselves live in pkg/detector; this package is the informer and queue shell.
 package detector
 
 import (
@@ -506,7 +506,8 @@ func (d *controller) patchMeta(ctx context.Context, gvr schema.GroupVersionResou
 }
 
 // release removes the claim from a template and its binding. The binding, its Works
-// and the member objects stay (pipeline.md: deleting a policy keeps what it propagated).
+// and the member objects stay: deleting a policy keeps what it propagated
+// (docs/design/pipeline.md, "Policy changes and deletion").
 func (d *controller) release(ctx context.Context, gvr schema.GroupVersionResource, u *unstructured.Unstructured, why string) error {
 	if err := d.patchMeta(ctx, gvr, u, &metav1.ObjectMeta{}); err != nil {
 		return err

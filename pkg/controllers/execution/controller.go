@@ -1,5 +1,6 @@
 // Package execution applies Works to member clusters and reports the member objects'
-// status back into the Works (pipeline.md: execution controller and work status).
+// status back into the Works (docs/design/pipeline.md, "Execution controller and work
+// status").
 package execution
 
 import (

@@ -1,5 +1,5 @@
 // Package namespace propagates the control plane's namespaces to every member
-// cluster, including clusters that join later (pipeline.md: Namespaces).
+// cluster, including clusters that join later (docs/design/pipeline.md, "Namespaces").
 package namespace
 
 import (

@@ -1,6 +1,6 @@
 // Package scheduler is the controller shell around pkg/scheduler/core: it watches
 // bindings and clusters, runs the pure scheduling function and writes spec.clusters,
-// the applied-placement annotation and the Scheduled condition (scheduling.md).
+// the applied-placement annotation and the Scheduled condition (docs/design/scheduling.md).
 package scheduler
 
 import (

@@ -98,7 +98,8 @@ type candidate struct {
 }
 
 // Schedule decides the target clusters of one binding. It returns *Error on failure (the Reason
-// is the Scheduled condition reason). See scheduling.md for the rules; the steps are:
+// is the Scheduled condition reason). See docs/design/scheduling.md for the rules; the
+// steps are:
 //
 //  1. filter: cluster affinity (term by term for clusterAffinities), taint toleration, API
 //     enablement, spread-constraint fields, graceful eviction; deleting clusters are skipped;

@@ -17,7 +17,7 @@ limitations under the License.
 // Package core is the scheduling algorithm as a pure function: a binding's spec and the list of
 // clusters go in, target clusters (or a reason why there are none) come out. It talks to no
 // client and keeps no state, so the scheduler controller stays a thin shell and every rule of
-// docs/spec scheduling.md can be table-tested here.
+// docs/design/scheduling.md can be table-tested here.
 //
 // One call runs, per cluster affinity term: filters → score → order → select (spread
 // constraints) → assign replicas (Duplicated, static weights, dynamic weights, Aggregated).

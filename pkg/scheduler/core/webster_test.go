@@ -76,7 +76,8 @@ func TestWebster(t *testing.T) {
 			want:  map[string]int32{"A": 2, "B": 7},
 		},
 		{
-			// scheduling.md says "2 replicas on weights 2:1 gives 2/0"; exact Webster does not:
+			// Karmada's users report 2/0 for 2 replicas on weights 2:1; exact Webster does not
+			// (docs/design/scheduling.md, "Webster"; docs/differences.md):
 			// seat 1 → A (2/1 > 1/1), seat 2 → B (1/1 > 2/3). See TestWebsterSmallWeightGetsNothing.
 			name:  "2 seats over 2:1 is 1/1 under exact Webster",
 			n:     2,

@@ -129,7 +129,7 @@ func testGuide(t *testing.T, e *env) {
 		return nil
 	})
 	if _, err := e.rb(ns, "nginx-deployment"); err != nil {
-		t.Errorf("the binding should stay when the policy is deleted (pipeline.md): %v", err)
+		t.Errorf("the binding should stay when the policy is deleted (docs/design/pipeline.md, \"Policy changes and deletion\"): %v", err)
 	}
 
 	// Deleting the template removes it from member2.
@@ -225,7 +225,7 @@ func testClusterAffinity(t *testing.T, e *env) {
 		e.kubectl(t, "", "create", "deployment", "nginx", "--image", "nginx", "-n", ns)
 		e.waitOnly(t, deploymentsGVR, ns, "nginx", "member2")
 		// A cluster that starts matching gets the workload too (cluster label events
-		// re-queue the bindings, scheduling.md).
+		// re-queue the bindings, docs/design/scheduling.md, "When a binding is scheduled").
 		e.kubectl(t, "", "label", "cluster", "member3", "location=us", "--overwrite")
 		e.waitOnly(t, deploymentsGVR, ns, "nginx", "member2", "member3")
 	})

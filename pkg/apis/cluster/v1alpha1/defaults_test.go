@@ -27,7 +27,7 @@ import (
 )
 
 func TestDefaultResourceModels(t *testing.T) {
-	// cluster.md: grade 0 [0,1) [0,4Gi) · 1 [1,2) [4Gi,16Gi) · … · 8 [128,MaxInt64) [1Ti,MaxInt64).
+	// docs/design/cluster.md ("Resource models"): grade 0 [0,1) [0,4Gi) · 1 [1,2) [4Gi,16Gi) · … · 8 [128,MaxInt64) [1Ti,MaxInt64).
 	want := [][4]string{
 		{"0", "1", "0", "4Gi"}, {"1", "2", "4Gi", "16Gi"}, {"2", "4", "16Gi", "32Gi"}, {"4", "8", "32Gi", "64Gi"},
 		{"8", "16", "64Gi", "128Gi"}, {"16", "32", "128Gi", "256Gi"}, {"32", "64", "256Gi", "512Gi"},
