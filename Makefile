@@ -20,7 +20,13 @@ LDFLAGS := -s -w \
   -X k8s.io/client-go/pkg/version.gitMinor=37 \
   -X github.com/karmada-one/karmada-one/pkg/version.Version=$(VERSION)
 
-.PHONY: build run up down test verify codegen clean
+.PHONY: help build run up down test test-unit test-integration test-e2e verify codegen clean
+
+# Unit tests are every package outside test/: pure decisions, fake clients, httptest.
+UNIT_PKGS := ./cmd/... ./hack/... ./pkg/...
+
+help: ## List the targets with what they do
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build karmada-apiserver and kubectl-karmada (also as karmadactl) into _output/bin
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(OUT)/karmada-apiserver ./cmd/karmada-apiserver
@@ -36,8 +42,17 @@ up: ## Quick start: control plane + three real member clusters, joined and Ready
 down: ## Stop what `make up` started
 	hack/local-down.sh
 
-test: ## Every test: unit, integration (in-process server, real etcd), codegen check
+test: ## Every test (the README's and CI's command): build, verify, unit, integration, e2e, fuzz
 	hack/test.sh
+
+test-unit: ## Unit and fake-client tests with the race detector; no real servers (a few minutes)
+	$(GO) test -short -race -count=1 $(UNIT_PKGS)
+
+test-integration: ## In-process control plane with real etcd, no member clusters
+	$(GO) test -count=1 -p 2 -timeout 30m ./test/integration/...
+
+test-e2e: ## Real member clusters (binaries built once into _cache) and the control plane
+	$(GO) test -count=1 -p 2 -timeout 45m ./test/e2e/... ./test/members/...
 
 verify: ## Generated code is up to date, code is formatted and vetted
 	hack/verify-codegen.sh
@@ -47,5 +62,5 @@ verify: ## Generated code is up to date, code is formatted and vetted
 codegen: ## Regenerate pkg/generated and deepcopy code
 	hack/update-codegen.sh
 
-clean:
+clean: ## Remove build output and the `make run` data dir
 	rm -rf _output _data

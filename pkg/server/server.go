@@ -127,7 +127,7 @@ func NewConfig(opts *Completed) (*Config, error) {
 		return nil, err
 	}
 	authInfoResolver := webhook.NewDefaultAuthenticationInfoResolverWrapper(cp.ProxyTransport, cp.Generic.EgressSelector, cp.Generic.LoopbackClientConfig, cp.Generic.TracerProvider)
-	apiExtensions, err := controlplaneapiserver.CreateAPIExtensionsConfig(*cp.Generic, cp.VersionedInformers, pluginInitializer, opts.ControlPlane, 3, serviceResolver, authInfoResolver)
+	apiExtensions, err := controlplaneapiserver.CreateAPIExtensionsConfig(*cp.Generic, cp.VersionedInformers, pluginInitializer, opts.ControlPlane, apiServerCount(opts), serviceResolver, authInfoResolver)
 	if err != nil {
 		return nil, err
 	}
@@ -337,4 +337,16 @@ func setMemoryLimit(limit string) error {
 	debug.SetMemoryLimit(q.Value())
 	klog.InfoS("Soft memory limit set", "limit", limit)
 	return nil
+}
+
+// apiServerCount is the number of replicas the CRD machinery assumes. With more than one,
+// a new CRD is marked Established only after a 5 s grace so that every replica's handler
+// has seen it; an embedded etcd means this process is the only replica, so a CRD is
+// served as soon as its names are accepted (this keeps the first start's built-in CRDs
+// off the /readyz critical path).
+func apiServerCount(opts *Completed) int {
+	if opts.EmbeddedEtcdDir != "" {
+		return 1
+	}
+	return 3
 }
