@@ -17,8 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/utils/ptr"
 	metricsv1beta1 "k8s.io/metrics/pkg/apis/metrics/v1beta1"
+	"k8s.io/utils/ptr"
 
 	autoscalingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/autoscaling/v1alpha1"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
@@ -63,7 +63,7 @@ func (f *fakeMembers) PodMetrics(_ context.Context, cluster, _ string, _ labels.
 			continue
 		}
 		out = append(out, metricsv1beta1.PodMetrics{ObjectMeta: metav1.ObjectMeta{Name: p.Name}, Timestamp: metav1.NewTime(t0.Add(-time.Hour)),
-			Window: metav1.Duration{Duration: 30 * time.Second},
+			Window:     metav1.Duration{Duration: 30 * time.Second},
 			Containers: []metricsv1beta1.ContainerMetrics{{Name: "c", Usage: corev1.ResourceList{corev1.ResourceCPU: *resource.NewMilliQuantity(u, resource.DecimalSI)}}}})
 	}
 	return out, nil
