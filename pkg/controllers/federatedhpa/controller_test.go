@@ -367,3 +367,30 @@ func TestToPods(t *testing.T) {
 		t.Errorf("an average value target needs no request: %v", err)
 	}
 }
+
+func TestOneMemberWithoutMetricsAPIStopsScaling(t *testing.T) {
+	hs := newHarness(t, fhpa(nil), "member1", "member2")
+	hs.tmpl.replicas = 2
+	hs.members.setPods("member1", 1, 10) // would scale down on member1's pods alone
+	hs.members.setPods("member2", 1, 10)
+	hs.members.metricsErr["member2"] = errors.New("the server could not find the requested resource")
+	got, events := hs.run(t)
+	if len(hs.tmpl.sets) != 0 || cond(got, autoscalingv2.ScalingActive) != "False/FailedGetResourceMetric" {
+		t.Errorf("sets %v, ScalingActive %s", hs.tmpl.sets, cond(got, autoscalingv2.ScalingActive))
+	}
+	if !hasEvent(events, "Warning FailedGetResourceMetric ") || !strings.Contains(strings.Join(events, "\n"), "cluster member2") {
+		t.Errorf("events %q should name member2", events)
+	}
+}
+
+func TestCustomMetricsAreReportedUnsupported(t *testing.T) {
+	h := fhpa(nil)
+	h.Spec.Metrics = []autoscalingv2.MetricSpec{{Type: autoscalingv2.PodsMetricSourceType, Pods: &autoscalingv2.PodsMetricSource{
+		Metric: autoscalingv2.MetricIdentifier{Name: "qps"}, Target: autoscalingv2.MetricTarget{Type: autoscalingv2.AverageValueMetricType, AverageValue: ptr.To(resource.MustParse("10"))}}}}
+	hs := newHarness(t, h, "member1")
+	hs.members.setPods("member1", 1, 200)
+	got, events := hs.run(t)
+	if len(hs.tmpl.sets) != 0 || cond(got, autoscalingv2.ScalingActive) != "False/FailedGetPodsMetric" || !hasEvent(events, "Warning FailedGetPodsMetric ") {
+		t.Errorf("sets %v, ScalingActive %s, events %q", hs.tmpl.sets, cond(got, autoscalingv2.ScalingActive), events)
+	}
+}
