@@ -9,6 +9,7 @@ import (
 
 	"github.com/karmada-one/karmada-one/pkg/controllers/cronfederatedhpa"
 	"github.com/karmada-one/karmada-one/pkg/controllers/deploymentreplicassyncer"
+	"github.com/karmada-one/karmada-one/pkg/controllers/federatedhpa"
 	"github.com/karmada-one/karmada-one/pkg/controllers/federatedresourcequota"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
 	"github.com/karmada-one/karmada-one/pkg/controllers/workloadrebalancer"
@@ -29,6 +30,7 @@ var switchableControllers = map[string]string{
 	"unifiedAuth":                   "unified-auth",
 	cronfederatedhpa.Name:           "cronfederatedhpa",
 	deploymentreplicassyncer.Name:   "deployment-replicas-syncer",
+	federatedhpa.Name:               "federatedhpa",
 	federatedresourcequota.SyncName: "federated-resource-quota",
 	hpascaletargetmarker.Name:       "hpa-scale-target-marker",
 	workloadrebalancer.Name:         "workload-rebalancer",

@@ -43,6 +43,7 @@ import (
 	detectorcontroller "github.com/karmada-one/karmada-one/pkg/controllers/detector"
 	"github.com/karmada-one/karmada-one/pkg/controllers/execution"
 	"github.com/karmada-one/karmada-one/pkg/controllers/failover"
+	"github.com/karmada-one/karmada-one/pkg/controllers/federatedhpa"
 	"github.com/karmada-one/karmada-one/pkg/controllers/federatedresourcequota"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
@@ -80,6 +81,7 @@ var karmadaControllers = []struct {
 	{"graceful-eviction", failover.StartGracefulEviction},
 	// Idle until switched on with `kubectl karmada addons enable karmada-descheduler`.
 	{"cronfederatedhpa", cronfederatedhpa.Start},
+	{"federatedhpa", federatedhpa.Start},
 	{"descheduler", descheduler.Start},
 	{"workload-rebalancer", workloadrebalancer.Start},
 	{"federated-resource-quota", federatedresourcequota.Start},

@@ -445,6 +445,9 @@ func (m *Member) command(name string) (string, []string) {
 			"--service-cluster-ip-range=10.96.0.0/16",
 			"--authorization-mode=RBAC",
 			"--endpoint-reconciler-type=none",
+			// The aggregator dials an APIService's endpoints directly: members have no
+			// kube-proxy for Service IPs (the e2e fake metrics server relies on it).
+			"--enable-aggregator-routing=true",
 			"--allow-privileged=true",
 			"--profiling=false",
 		}
