@@ -79,9 +79,9 @@ var karmadaControllers = []struct {
 	{"taint-manager", failover.StartTaintManager},
 	{"application-failover", failover.StartApplicationFailover},
 	{"graceful-eviction", failover.StartGracefulEviction},
-	// Idle until switched on with `kubectl karmada addons enable karmada-descheduler`.
 	{"cronfederatedhpa", cronfederatedhpa.Start},
 	{"federatedhpa", federatedhpa.Start},
+	// Idle until switched on with `kubectl karmada addons enable karmada-descheduler`.
 	{"descheduler", descheduler.Start},
 	{"workload-rebalancer", workloadrebalancer.Start},
 	{"federated-resource-quota", federatedresourcequota.Start},
