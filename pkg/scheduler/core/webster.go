@@ -70,9 +70,10 @@ func fnv32a(s string) uint32 {
 //
 // Webster is proportional, not "at least one each": 2 seats over weights 2:1 give 1/1 (the
 // second seat compares 2/3 against 1/1), while 2 seats over 4:1 give 2/0 (4/3 beats 1/1) — a
-// small weight next to a large one can end with nothing when there are few seats. That is
-// what Karmada does and it is kept on purpose: use minGroups/spread constraints, not weights,
-// to force presence in a cluster.
+// small weight next to a large one can end with nothing when there are few seats. Karmada
+// users report 2/0 for 2:1 as well; that comes from an older floor-then-remainder method and
+// is listed in docs/differences.md. Use minGroups/spread constraints, not weights, to force
+// presence in a cluster.
 func Webster(n int32, parties []Party, tb TieBreak) []Party {
 	if len(parties) == 0 {
 		return nil

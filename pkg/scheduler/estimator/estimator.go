@@ -16,8 +16,9 @@ limitations under the License.
 
 // Package estimator answers "how many more replicas of this workload can cluster X take?".
 // The scheduler asks every enabled estimator and keeps the smallest answer. The general
-// estimator (cluster status: resource summary and resource models) is always on; a node-level
-// estimator working from member node and pod caches can be added by implementing Estimator.
+// estimator (cluster status: resource summary and resource models) is always on; the
+// node-level Accurate estimator (accurate.go, Karmada's scheduler-estimator) works from the
+// members' node and pod caches when it is enabled.
 package estimator
 
 import (
