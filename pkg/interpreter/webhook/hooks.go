@@ -341,3 +341,16 @@ func verify(req *ResourceInterpreterRequest, r *ResourceInterpreterResponse) err
 	}
 	return nil
 }
+
+// ClaimsKind tells whether any webhook of c answers some operation for gvk, i.e. whether
+// a change of c may change how objects of gvk are interpreted.
+func ClaimsKind(c *configv1alpha1.ResourceInterpreterWebhookConfiguration, gvk schema.GroupVersionKind) bool {
+	for _, w := range c.Webhooks {
+		for _, r := range w.Rules {
+			if len(r.Operations) > 0 && oneOf(r.APIGroups, gvk.Group) && oneOf(r.APIVersions, gvk.Version) && oneOf(r.Kinds, gvk.Kind) {
+				return true
+			}
+		}
+	}
+	return false
+}
