@@ -168,6 +168,102 @@ status: {ready: true, conditions: [{type: Ready, status: "False"}]}`,
 		healthy:  workv1alpha1.ResourceUnhealthy,
 		reflect:  `{"conditions":[{"status":"False","type":"Ready"}],"ready":true}`,
 		deps:     `null`,
+	}, {
+		name: "kruise BroadcastJob",
+		obj: `apiVersion: apps.kruise.io/v1alpha1
+kind: BroadcastJob
+metadata: {name: warm, namespace: ops}
+spec: {parallelism: 2, template: {spec: {containers: [{name: w, image: w, envFrom: [{configMapRef: {name: warm-cfg}}]}]}}}
+status: {active: 1, succeeded: 2, failed: 0, desired: 3, phase: running}`,
+		replicas: -1,
+		healthy:  workv1alpha1.ResourceHealthy,
+		reflect:  `{"active":1,"desired":3,"failed":0,"phase":"running","succeeded":2}`,
+		deps:     `[{"apiVersion":"v1","kind":"ConfigMap","namespace":"ops","name":"warm-cfg"}]`,
+		items: []item{
+			{"m1", `{"succeeded":3,"desired":3,"phase":"completed","startTime":"2026-01-01T10:00:00Z","completionTime":"2026-01-01T10:05:00Z"}`},
+			{"m2", `{"active":1,"failed":1,"desired":2,"phase":"failed","startTime":"2026-01-01T09:00:00Z"}`},
+		},
+		agg: `{"active":1,"desired":5,"failed":1,"phase":"failed","startTime":"2026-01-01T09:00:00Z","succeeded":3}`,
+	}, {
+		name: "kruise AdvancedCronJob",
+		obj: `apiVersion: apps.kruise.io/v1alpha1
+kind: AdvancedCronJob
+metadata: {name: nightly, namespace: ops}
+spec:
+  schedule: "0 2 * * *"
+  template: {broadcastJobTemplate: {spec: {template: {spec: {imagePullSecrets: [{name: regcred}], containers: [{name: c, image: c}]}}}}}
+status: {type: BroadcastJob, lastScheduleTime: "2026-01-01T02:00:00Z"}`,
+		replicas: -1,
+		healthy:  workv1alpha1.ResourceHealthy,
+		reflect:  `{"lastScheduleTime":"2026-01-01T02:00:00Z","type":"BroadcastJob"}`,
+		deps:     `[{"apiVersion":"v1","kind":"Secret","namespace":"ops","name":"regcred"}]`,
+		items: []item{
+			{"m1", `{"active":[{"name":"nightly-1"}],"lastScheduleTime":"2026-01-01T02:00:00Z"}`},
+			{"m2", `{"active":[{"name":"nightly-2"}],"lastScheduleTime":"2026-01-02T02:00:00Z","type":"BroadcastJob"}`},
+		},
+		agg: `{"active":[{"name":"nightly-1"},{"name":"nightly-2"}],"lastScheduleTime":"2026-01-02T02:00:00Z","type":"BroadcastJob"}`,
+	}, {
+		name: "kruise SidecarSet",
+		obj: `apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata: {name: log-agent, generation: 2}
+spec: {containers: [{name: log, image: fluent-bit}]}
+status: {observedGeneration: 2, matchedPods: 4, updatedPods: 4, readyPods: 3}`,
+		replicas: -1,
+		healthy:  workv1alpha1.ResourceUnhealthy,
+		reflect:  `{"matchedPods":4,"observedGeneration":2,"readyPods":3,"updatedPods":4}`,
+		deps:     `null`,
+		items:    []item{{"m1", `{"matchedPods":4,"updatedPods":4,"readyPods":4,"observedGeneration":2}`}, {"m2", `{"matchedPods":1,"updatedPods":0,"readyPods":1,"observedGeneration":2}`}},
+		agg:      `{"matchedPods":5,"observedGeneration":2,"readyPods":5,"updatedPods":4,"updatedReadyPods":0}`,
+	}, {
+		name: "kruise UnitedDeployment",
+		obj: `apiVersion: apps.kruise.io/v1alpha1
+kind: UnitedDeployment
+metadata: {name: web, namespace: shop, generation: 1}
+spec:
+  replicas: 6
+  template:
+    cloneSetTemplate:
+      spec:
+        template:
+          spec:
+            containers: [{name: web, image: nginx, resources: {requests: {memory: 128Mi}}}]
+            volumes: [{name: cfg, configMap: {name: web-cfg}}]
+status: {observedGeneration: 1, replicas: 6, readyReplicas: 6, updatedReplicas: 6}`,
+		replicas: 6,
+		healthy:  workv1alpha1.ResourceHealthy,
+		reflect:  `{"observedGeneration":1,"readyReplicas":6,"replicas":6,"updatedReplicas":6}`,
+		deps:     `[{"apiVersion":"v1","kind":"ConfigMap","namespace":"shop","name":"web-cfg"}]`,
+	}, {
+		name: "argo Workflow",
+		obj: `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: etl, namespace: data}
+spec:
+  entrypoint: main
+  serviceAccountName: etl-runner
+  volumes: [{name: creds, secret: {secretName: etl-creds}}]
+status: {phase: Running, startedAt: "2026-01-01T00:00:00Z", progress: 1/3}`,
+		replicas: -1,
+		healthy:  workv1alpha1.ResourceHealthy,
+		reflect:  `{"phase":"Running","progress":"1/3","startedAt":"2026-01-01T00:00:00Z"}`,
+		deps:     `[{"apiVersion":"v1","kind":"ServiceAccount","namespace":"data","name":"etl-runner"},{"apiVersion":"v1","kind":"Secret","namespace":"data","name":"etl-creds"}]`,
+		items: []item{
+			{"m1", `{"phase":"Succeeded","startedAt":"2026-01-01T00:00:00Z","finishedAt":"2026-01-01T01:00:00Z"}`},
+			{"m2", `{"phase":"Failed","message":"step 2 exited 1","startedAt":"2026-01-01T00:10:00Z","finishedAt":"2026-01-01T00:30:00Z"}`},
+		},
+		agg: `{"finishedAt":"2026-01-01T01:00:00Z","message":"m2: step 2 exited 1","phase":"Failed","startedAt":"2026-01-01T00:00:00Z"}`,
+	}, {
+		name: "argo Workflow that failed",
+		obj: `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: etl, namespace: data}
+spec: {entrypoint: main}
+status: {phase: Error}`,
+		replicas: -1,
+		healthy:  workv1alpha1.ResourceUnhealthy,
+		reflect:  `{"phase":"Error"}`,
+		deps:     `null`,
 	}}
 	in := Customized(Default(), BundledRules())
 	for _, tc := range cases {
