@@ -55,6 +55,7 @@ import (
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
+	interpreterwebhook "github.com/karmada-one/karmada-one/pkg/interpreter/webhook"
 	"github.com/karmada-one/karmada-one/pkg/membercluster"
 	"github.com/karmada-one/karmada-one/pkg/metrics"
 	"github.com/karmada-one/karmada-one/pkg/registry/eventstore"
@@ -209,11 +210,15 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 	kc := &controllers.Context{
 		Dynamic: dyn,
 		Mapper:  mapper,
-		// Customizations answer before the built-in rules; the lister follows the
-		// ResourceInterpreterCustomizations as they change, without a restart.
-		Interpreter: interpreter.Customized(interpreter.Default(),
-			interpreter.ListerRules(karmadaFactory.Config().V1alpha1().ResourceInterpreterCustomizations().Lister()),
-			interpreter.BundledRules()),
+		// Karmada's order: the user's customizations (Lua), then the interpreter
+		// webhooks, then the bundled customizations, then the built-in rules. Listers
+		// follow the configurations as they change, without a restart.
+		Interpreter: interpreter.Customized(
+			interpreterwebhook.Wrap(interpreter.Customized(interpreter.Default(), interpreter.BundledRules()),
+				interpreterwebhook.NewHooks(karmadaFactory.Config().V1alpha1().ResourceInterpreterWebhookConfigurations().Lister(),
+					karmadaFactory.Config().V1alpha1().ResourceInterpreterWebhookConfigurations().Informer().HasSynced,
+					factory.Core().V1().Services().Lister())),
+			interpreter.ListerRules(karmadaFactory.Config().V1alpha1().ResourceInterpreterCustomizations().Lister())),
 		Templates:          controllers.NewTemplates(ctx, dyn, mapper, cache.Indexers{detectorcontroller.ClaimIndex: detectorcontroller.ClaimIndexFunc}),
 		Options:            opts.Controllers,
 		ControlPlaneConfig: cfg,

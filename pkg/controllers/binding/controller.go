@@ -262,6 +262,9 @@ func Start(ctx context.Context, c *controllers.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := c.OnInterpreterChange(b.requeueKinds); err != nil {
+		return err
+	}
 	// A template change re-renders its Works.
 	c.Templates.OnNewInformer(func(gvr schema.GroupVersionResource, inf cache.SharedIndexInformer) {
 		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{

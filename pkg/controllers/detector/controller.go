@@ -170,6 +170,9 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		return err
 	}
 	c.Templates.OnNewInformer(d.watchKind)
+	if err := c.OnInterpreterChange(d.requeueKinds); err != nil {
+		return err
+	}
 
 	go func() {
 		if !cache.WaitForCacheSync(ctx.Done(), ppInf.HasSynced, cppInf.HasSynced, pcInf.HasSynced,
