@@ -8,9 +8,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	featuregatetesting "k8s.io/component-base/featuregate/testing"
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/features"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	"github.com/karmada-one/karmada-one/test/integration/framework"
 )
@@ -21,9 +23,11 @@ import (
 // QuotaExceeded, its message), nothing is stored, and allowed writes are counted in
 // status.overallUsed; dry runs are checked but not counted.
 func TestFederatedQuotaEnforcement(t *testing.T) {
+	// The gate is process-wide and the flags of an in-process server only reach it when
+	// it is the first server of the test binary; set it for this test alone (restored
+	// afterwards) and pass the flag a user would.
+	featuregatetesting.SetFeatureGateDuringTest(t, utilfeature.DefaultFeatureGate, features.FederatedQuotaEnforcement, true)
 	s := framework.StartInProcess(t, framework.Options{ExtraFlags: []string{"--feature-gates=FederatedQuotaEnforcement=true"}})
-	// The gate is process-wide: leave it off for the other tests of this package.
-	t.Cleanup(func() { _ = utilfeature.DefaultMutableFeatureGate.Set("FederatedQuotaEnforcement=false") })
 	kc := karmadaclient.NewForConfigOrDie(s.Config)
 	ctx := context.Background()
 	const ns = "default"
