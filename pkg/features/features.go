@@ -32,6 +32,10 @@ const (
 	// made of several of them in spec.components of their bindings, and schedules such a
 	// workload by how many complete component sets a cluster can hold.
 	MultiplePodTemplatesScheduling featuregate.Feature = "MultiplePodTemplatesScheduling"
+	// FederatedQuotaEnforcement makes a FederatedResourceQuota's spec.overall a hard limit
+	// on the control plane: ResourceBinding changes that would exceed it are refused and
+	// status.overallUsed is computed from the namespace's bindings.
+	FederatedQuotaEnforcement featuregate.Feature = "FederatedQuotaEnforcement"
 )
 
 var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
@@ -44,6 +48,7 @@ var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
 	PriorityBasedScheduling:           {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 	WorkloadAffinity:                  {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 	MultiplePodTemplatesScheduling:    {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+	FederatedQuotaEnforcement:         {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 }
 
 // The gates are known to the process-wide gate from the start, so that code reading them

@@ -20,20 +20,21 @@ import (
 // controllers not listed here (the detector, the scheduler, binding, execution, ...)
 // always run: the control plane does nothing useful without them.
 var switchableControllers = map[string]string{
-	"applicationFailover":           "application-failover",
-	"cluster":                       "cluster",
-	"clusterStatus":                 "cluster-status",
-	"gracefulEviction":              "graceful-eviction",
-	"namespace":                     "namespace-sync",
-	"serviceExport":                 "service-export",
-	"serviceImport":                 "service-import",
-	"unifiedAuth":                   "unified-auth",
-	cronfederatedhpa.Name:           "cronfederatedhpa",
-	deploymentreplicassyncer.Name:   "deployment-replicas-syncer",
-	federatedhpa.Name:               "federatedhpa",
-	federatedresourcequota.SyncName: "federated-resource-quota",
-	hpascaletargetmarker.Name:       "hpa-scale-target-marker",
-	workloadrebalancer.Name:         "workload-rebalancer",
+	"applicationFailover":                  "application-failover",
+	"cluster":                              "cluster",
+	"clusterStatus":                        "cluster-status",
+	"gracefulEviction":                     "graceful-eviction",
+	"namespace":                            "namespace-sync",
+	"serviceExport":                        "service-export",
+	"serviceImport":                        "service-import",
+	"unifiedAuth":                          "unified-auth",
+	cronfederatedhpa.Name:                  "cronfederatedhpa",
+	deploymentreplicassyncer.Name:          "deployment-replicas-syncer",
+	federatedhpa.Name:                      "federatedhpa",
+	federatedresourcequota.SyncName:        "federated-resource-quota",
+	federatedresourcequota.EnforcementName: "federated-resource-quota-enforcement",
+	hpascaletargetmarker.Name:              "hpa-scale-target-marker",
+	workloadrebalancer.Name:                "workload-rebalancer",
 }
 
 // controllersDisabledByDefault are off unless named, as in Karmada.

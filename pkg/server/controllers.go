@@ -86,6 +86,8 @@ var karmadaControllers = []struct {
 	{"descheduler", descheduler.Start},
 	{"workload-rebalancer", workloadrebalancer.Start},
 	{"federated-resource-quota", federatedresourcequota.Start},
+	// Idle unless the FederatedQuotaEnforcement gate is on.
+	{"federated-resource-quota-enforcement", federatedresourcequota.StartEnforcement},
 	// Off by default, as in Karmada: --controllers=*,hpaScaleTargetMarker,deploymentReplicasSyncer.
 	{"hpa-scale-target-marker", hpascaletargetmarker.Start},
 	{"deployment-replicas-syncer", deploymentreplicassyncer.Start},

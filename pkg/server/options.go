@@ -20,6 +20,7 @@ import (
 	netutils "k8s.io/utils/net"
 
 	"github.com/karmada-one/karmada-one/pkg/admission/deletionprotection"
+	"github.com/karmada-one/karmada-one/pkg/admission/federatedquota"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/controllers/descheduler"
@@ -262,16 +263,19 @@ func defaultOffAdmissionPlugins() sets.Set[string] {
 
 // addAdmissionPlugins registers what Karmada's webhooks do that is not done in the
 // storage strategies: ResourceDeletionProtection (Karmada's resourcedeletionprotection
-// webhook), on by default, in the validating phase right after the validating webhooks,
-// where Karmada's webhook would run.
+// webhook) and FederatedResourceQuotaEnforcement (the quota check of Karmada's
+// resourcebinding webhook, idle unless the FederatedQuotaEnforcement gate is on), on by
+// default, in the validating phase right after the validating webhooks, where Karmada's
+// webhooks would run.
 func addAdmissionPlugins(a *genericoptions.AdmissionOptions) {
 	deletionprotection.Register(a.Plugins)
+	federatedquota.Register(a.Plugins)
 	// A new slice: RecommendedPluginOrder is kube's package-level list.
-	order := make([]string, 0, len(a.RecommendedPluginOrder)+1)
+	order := make([]string, 0, len(a.RecommendedPluginOrder)+2)
 	for _, name := range a.RecommendedPluginOrder {
 		order = append(order, name)
 		if name == "ValidatingAdmissionWebhook" {
-			order = append(order, deletionprotection.PluginName)
+			order = append(order, deletionprotection.PluginName, federatedquota.PluginName)
 		}
 	}
 	a.RecommendedPluginOrder = order

@@ -19,6 +19,7 @@ import (
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/controllers/binding"
+	"github.com/karmada-one/karmada-one/pkg/features"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"
 	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
@@ -177,6 +178,11 @@ func (r *controller) collectStatus(ctx context.Context, q *policyv1alpha1.Federa
 		members = append(members, MemberStatus{Cluster: cluster, Raw: w.Status.ManifestStatuses[0].Status.Raw})
 	}
 	agg, used := Aggregate(members)
+	if features.Enabled(features.FederatedQuotaEnforcement) {
+		// With enforcement on, overallUsed counts the bindings (the enforcement
+		// controller and the admission check own it), not the members' quotas.
+		used = q.Status.OverallUsed
+	}
 	status := policyv1alpha1.FederatedResourceQuotaStatus{Overall: q.Spec.Overall, OverallUsed: used, AggregatedStatus: agg}
 	if apiequality.Semantic.DeepEqual(q.Status, status) {
 		return 0, nil

@@ -385,7 +385,29 @@ func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		return RetryUnschedulable, s.failed(ctx, b, cerr)
 	}
 	metrics.SchedulingDuration.WithLabelValues("scheduled").Observe(time.Since(start).Seconds())
-	return 0, s.succeeded(ctx, key, b, res)
+	held := slices.Clone(b.spec.Clusters)
+	err = s.succeeded(ctx, key, b, res)
+	if quotaExceeded(err) {
+		// The result would take the namespace over a FederatedResourceQuota: the
+		// binding keeps its previous clusters, and says why, as Karmada's scheduler does.
+		s.forgetWritten(key, held)
+		return RetryUnschedulable, s.failed(ctx, b, &core.Error{Reason: workv1alpha2.BindingReasonQuotaExceeded, Message: err.Error()})
+	}
+	return 0, err
+}
+
+// quotaExceeded tells a write refused by the FederatedResourceQuota check (403,
+// reason QuotaExceeded) from other failures.
+func quotaExceeded(err error) bool {
+	return err != nil && apierrors.IsForbidden(err) && string(apierrors.ReasonForError(err)) == workv1alpha2.BindingReasonQuotaExceeded
+}
+
+// forgetWritten puts back what the binding holds as what this scheduler wrote last,
+// after a write of another result was refused.
+func (s *controller) forgetWritten(key string, clusters []workv1alpha2.TargetCluster) {
+	s.writtenMu.Lock()
+	s.written[key] = slices.Clone(clusters)
+	s.writtenMu.Unlock()
 }
 
 // recordTermFailures leaves, as Karmada does, one ScheduleBindingFailed Event on the

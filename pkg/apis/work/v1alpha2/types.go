@@ -385,6 +385,9 @@ const (
 	BindingReasonNoClusterFit = "NoClusterFit"
 	// BindingReasonUnschedulable means scheduling is not possible now (e.g. lack of capacity).
 	BindingReasonUnschedulable = "Unschedulable"
+	// BindingReasonQuotaExceeded means the scheduling result was refused because it would
+	// exceed a FederatedResourceQuota (FederatedQuotaEnforcement gate).
+	BindingReasonQuotaExceeded = "QuotaExceeded"
 )
 
 // Reasons of the FullyApplied condition.
