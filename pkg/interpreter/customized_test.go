@@ -56,8 +56,9 @@ end`, 3, `{"resourceRequest":{"cpu":"100m"},"namespace":"ns"}`, ""},
 	}
 	obj := fooObj(map[string]interface{}{"replicas": int64(3), "template": map[string]interface{}{
 		"metadata": map[string]interface{}{"namespace": "ns"},
-		"spec": map[string]interface{}{"containers": []interface{}{map[string]interface{}{"name": "c",
-			"resources": map[string]interface{}{"requests": map[string]interface{}{"cpu": "100m"}}}}}}}, nil)
+		"spec": map[string]interface{}{"volumes": []interface{}{map[string]interface{}{"name": "scratch", "emptyDir": map[string]interface{}{}}},
+			"containers": []interface{}{map[string]interface{}{"name": "c", "volumeMounts": []interface{}{},
+				"resources": map[string]interface{}{"requests": map[string]interface{}{"cpu": "100m"}}}}}}}, nil)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := withRules(configv1alpha1.CustomizationRules{ReplicaResource: &configv1alpha1.ReplicaResourceRequirement{LuaScript: tc.script}})

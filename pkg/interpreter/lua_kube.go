@@ -26,7 +26,7 @@ func luaPodTemplate(L *lua.LState, n int) *corev1.PodTemplateSpec {
 	if err != nil {
 		L.ArgError(n, err.Error())
 	}
-	m, ok := v.(map[string]interface{})
+	m, ok := dropEmptyTables(v).(map[string]interface{})
 	if !ok {
 		m = map[string]interface{}{}
 	}
@@ -35,6 +35,32 @@ func luaPodTemplate(L *lua.LState, n int) *corev1.PodTemplateSpec {
 		L.ArgError(n, "not a pod template: "+err.Error())
 	}
 	return &tmpl
+}
+
+// dropEmptyTables removes the values that were empty Lua tables. Lua has one table type, so
+// `volumeMounts: []` and `emptyDir: {}` both arrive as an empty table, which fromLua
+// returns as an empty map; a typed list field refuses a map. Leaving them out is harmless
+// here: neither requirements nor dependencies read an empty list or an empty volume source.
+func dropEmptyTables(v interface{}) interface{} {
+	switch x := v.(type) {
+	case map[string]interface{}:
+		for k, e := range x {
+			if m, ok := e.(map[string]interface{}); ok && len(m) == 0 {
+				delete(x, k)
+				continue
+			}
+			x[k] = dropEmptyTables(e)
+		}
+	case []interface{}:
+		for i, e := range x {
+			if m, ok := e.(map[string]interface{}); ok && len(m) == 0 {
+				x[i] = nil
+				continue
+			}
+			x[i] = dropEmptyTables(e)
+		}
+	}
+	return v
 }
 
 // pushJSON converts a typed value to Lua through its JSON form.
