@@ -32,6 +32,8 @@ const (
 	// made of several of them in spec.components of their bindings, and schedules such a
 	// workload by how many complete component sets a cluster can hold.
 	MultiplePodTemplatesScheduling featuregate.Feature = "MultiplePodTemplatesScheduling"
+	// MultiClusterService runs the CrossCluster MultiClusterService controllers.
+	MultiClusterService featuregate.Feature = "MultiClusterService"
 )
 
 var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
@@ -44,6 +46,7 @@ var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
 	PriorityBasedScheduling:           {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 	WorkloadAffinity:                  {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 	MultiplePodTemplatesScheduling:    {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+	MultiClusterService:               {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 }
 
 // The gates are known to the process-wide gate from the start, so that code reading them

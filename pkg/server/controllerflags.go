@@ -11,6 +11,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers/deploymentreplicassyncer"
 	"github.com/karmada-one/karmada-one/pkg/controllers/federatedresourcequota"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
+	"github.com/karmada-one/karmada-one/pkg/controllers/multiclusterservice"
 	"github.com/karmada-one/karmada-one/pkg/controllers/workloadrebalancer"
 )
 
@@ -19,19 +20,22 @@ import (
 // controllers not listed here (the detector, the scheduler, binding, execution, ...)
 // always run: the control plane does nothing useful without them.
 var switchableControllers = map[string]string{
-	"applicationFailover":           "application-failover",
-	"cluster":                       "cluster",
-	"clusterStatus":                 "cluster-status",
-	"gracefulEviction":              "graceful-eviction",
-	"namespace":                     "namespace-sync",
-	"serviceExport":                 "service-export",
-	"serviceImport":                 "service-import",
-	"unifiedAuth":                   "unified-auth",
-	cronfederatedhpa.Name:           "cronfederatedhpa",
-	deploymentreplicassyncer.Name:   "deployment-replicas-syncer",
-	federatedresourcequota.SyncName: "federated-resource-quota",
-	hpascaletargetmarker.Name:       "hpa-scale-target-marker",
-	workloadrebalancer.Name:         "workload-rebalancer",
+	"applicationFailover":            "application-failover",
+	"cluster":                        "cluster",
+	"clusterStatus":                  "cluster-status",
+	"gracefulEviction":               "graceful-eviction",
+	"namespace":                      "namespace-sync",
+	"serviceExport":                  "service-export",
+	"serviceImport":                  "service-import",
+	"unifiedAuth":                    "unified-auth",
+	cronfederatedhpa.Name:            "cronfederatedhpa",
+	deploymentreplicassyncer.Name:    "deployment-replicas-syncer",
+	federatedresourcequota.SyncName:  "federated-resource-quota",
+	hpascaletargetmarker.Name:        "hpa-scale-target-marker",
+	multiclusterservice.Name:         "multiclusterservice",
+	multiclusterservice.CollectName:  "endpointslice-collect",
+	multiclusterservice.DispatchName: "endpointslice-dispatch",
+	workloadrebalancer.Name:          "workload-rebalancer",
 }
 
 // controllersDisabledByDefault are off unless named, as in Karmada.

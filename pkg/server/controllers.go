@@ -47,6 +47,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
 	schedulercontroller "github.com/karmada-one/karmada-one/pkg/controllers/scheduler"
+	"github.com/karmada-one/karmada-one/pkg/controllers/multiclusterservice"
 	"github.com/karmada-one/karmada-one/pkg/controllers/serviceexport"
 	"github.com/karmada-one/karmada-one/pkg/controllers/serviceimport"
 	"github.com/karmada-one/karmada-one/pkg/controllers/unifiedauth"
@@ -75,6 +76,10 @@ var karmadaControllers = []struct {
 	{"unified-auth", unifiedauth.Start},
 	{"service-export", serviceexport.Start},
 	{"service-import", serviceimport.Start},
+	// With the MultiClusterService feature gate, as in Karmada.
+	{"multiclusterservice", multiclusterservice.Start},
+	{"endpointslice-collect", multiclusterservice.StartCollect},
+	{"endpointslice-dispatch", multiclusterservice.StartDispatch},
 	{"taint-manager", failover.StartTaintManager},
 	{"application-failover", failover.StartApplicationFailover},
 	{"graceful-eviction", failover.StartGracefulEviction},
