@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/networking/v1alpha1"
+	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )
 
@@ -129,6 +130,8 @@ func Dispatched(provider, service string, s *discoveryv1.EndpointSlice) *discove
 			Labels: map[string]string{
 				discoveryv1.LabelServiceName: service,
 				discoveryv1.LabelManagedBy:   DispatchControllerLabelValue,
+				// The member copy is the control plane's: it may update and remove it.
+				policyv1alpha1.ManagedByKarmadaLabel: policyv1alpha1.ManagedByKarmadaLabelValue,
 			},
 			Annotations: map[string]string{ProvisionClusterAnnotation: provider},
 		},

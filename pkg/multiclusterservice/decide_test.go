@@ -110,7 +110,8 @@ func TestPlanDispatch(t *testing.T) {
 			var got []string
 			for _, d := range PlanDispatch("web", collected, sets.New(tc.consumers...)) {
 				got = append(got, d.Consumer+"/"+d.WorkName+"/"+d.Slice.Name)
-				if d.Slice.Labels[discoveryv1.LabelServiceName] != "web" || d.Slice.Labels[discoveryv1.LabelManagedBy] != DispatchControllerLabelValue {
+				if d.Slice.Labels[discoveryv1.LabelServiceName] != "web" || d.Slice.Labels[discoveryv1.LabelManagedBy] != DispatchControllerLabelValue ||
+					d.Slice.Labels["karmada.io/managed"] != "true" {
 					t.Errorf("dispatched slice labels %v", d.Slice.Labels)
 				}
 				if p := d.Slice.Annotations[ProvisionClusterAnnotation]; !strings.HasPrefix(d.Slice.Name, p+"-") {

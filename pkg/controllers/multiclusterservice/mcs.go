@@ -3,6 +3,7 @@ package multiclusterservice
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -25,6 +26,9 @@ import (
 	mcsdecide "github.com/karmada-one/karmada-one/pkg/multiclusterservice"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )
+
+// errNoService: the MultiClusterService has no Service to propagate yet.
+var errNoService = errors.New("not found")
 
 type mcsController struct {
 	*base
@@ -89,6 +93,9 @@ func (ctrl *mcsController) reconcile(ctx context.Context, key string) (time.Dura
 			Status: metav1.ConditionFalse, Reason: "ServiceAppliedFailed", Message: err.Error()}); changed {
 			ctrl.event(mcs, true, reasonSyncServiceFailed, "%s", err.Error())
 		}
+		if errors.Is(err, errNoService) {
+			return requeue, nil // the Service's creation brings us back
+		}
 		return 0, err
 	}
 	if changed, err := ctrl.setCondition(ctx, ns, name, metav1.Condition{Type: networkingv1alpha1.MCSServiceAppliedConditionType,
@@ -151,7 +158,7 @@ func (ctrl *mcsController) sync(ctx context.Context, mcs *networkingv1alpha1.Mul
 	}
 	svc, err := ctrl.services.Services(mcs.Namespace).Get(mcs.Name)
 	if apierrors.IsNotFound(err) {
-		return requeue, fmt.Errorf("service %s/%s not found: create a Service with the MultiClusterService's name in its namespace", mcs.Namespace, mcs.Name)
+		return requeue, fmt.Errorf("service %s/%s %w: create a Service with the MultiClusterService's name in its namespace", mcs.Namespace, mcs.Name, errNoService)
 	} else if err != nil {
 		return 0, err
 	}
