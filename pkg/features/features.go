@@ -36,6 +36,8 @@ const (
 	// on the control plane: ResourceBinding changes that would exceed it are refused and
 	// status.overallUsed is computed from the namespace's bindings.
 	FederatedQuotaEnforcement featuregate.Feature = "FederatedQuotaEnforcement"
+	// MultiClusterService runs the CrossCluster MultiClusterService controllers.
+	MultiClusterService featuregate.Feature = "MultiClusterService"
 )
 
 var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
@@ -49,6 +51,7 @@ var defaults = map[featuregate.Feature]featuregate.VersionedSpecs{
 	WorkloadAffinity:                  {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 	MultiplePodTemplatesScheduling:    {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 	FederatedQuotaEnforcement:         {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
+	MultiClusterService:               {{Version: version.MustParse("1.0"), Default: false, PreRelease: featuregate.Alpha}},
 }
 
 // The gates are known to the process-wide gate from the start, so that code reading them

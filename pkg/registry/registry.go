@@ -77,7 +77,7 @@ func groups(deps Deps) []group {
 			name:     networkingv1alpha1.GroupName,
 			versions: []schema.GroupVersion{networkingv1alpha1.SchemeGroupVersion},
 			install:  []func(*runtime.Scheme) error{networkingv1alpha1.AddToScheme},
-			kinds:    []karmadarest.Kind{multiClusterIngressKind()},
+			kinds:    []karmadarest.Kind{multiClusterIngressKind(), multiClusterServiceKind()},
 		},
 		{
 			name:     autoscalingv1alpha1.GroupName,

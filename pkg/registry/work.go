@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	networkingv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/networking/v1alpha1"
+	networkingvalidation "github.com/karmada-one/karmada-one/pkg/apis/networking/validation"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	workvalidation "github.com/karmada-one/karmada-one/pkg/apis/work/validation"
@@ -151,6 +152,40 @@ func multiClusterIngressKind() karmadarest.Kind {
 		HasStatus:    true,
 		ShortNames:   []string{"mci"},
 		Table:        karmadarest.Table{},
+	}
+}
+
+// multiClusterServiceKind serves MultiClusterService (short name mcs; Karmada defines no
+// printer columns for it). What Karmada's webhooks do happens here: a permanent id label
+// on create, and the validation.
+func multiClusterServiceKind() karmadarest.Kind {
+	return karmadarest.Kind{
+		Resource:     networkingv1alpha1.Resource(networkingv1alpha1.ResourcePluralMultiClusterService),
+		Singular:     networkingv1alpha1.ResourceSingularMultiClusterService,
+		GroupVersion: networkingv1alpha1.SchemeGroupVersion,
+		New:          func() runtime.Object { return &networkingv1alpha1.MultiClusterService{} },
+		NewList:      func() runtime.Object { return &networkingv1alpha1.MultiClusterServiceList{} },
+		Namespaced:   true,
+		HasStatus:    true,
+		ShortNames:   []string{"mcs"},
+		Table:        karmadarest.Table{},
+		Hooks: karmadarest.Hooks{
+			Default: func(obj runtime.Object) {
+				setPermanentID(obj, networkingv1alpha1.MultiClusterServicePermanentIDLabel)
+			},
+			PrepareUpdate: func(obj, old runtime.Object) {
+				keepPermanentID(obj, old, networkingv1alpha1.MultiClusterServicePermanentIDLabel)
+			},
+			ValidateCreate: func(obj runtime.Object) field.ErrorList {
+				return networkingvalidation.ValidateMultiClusterService(obj.(*networkingv1alpha1.MultiClusterService))
+			},
+			ValidateUpdate: func(obj, old runtime.Object) field.ErrorList {
+				return networkingvalidation.ValidateMultiClusterServiceUpdate(obj.(*networkingv1alpha1.MultiClusterService), old.(*networkingv1alpha1.MultiClusterService))
+			},
+			ValidateStatusUpdate: func(obj, old runtime.Object) field.ErrorList {
+				return networkingvalidation.ValidateMultiClusterServiceStatusUpdate(obj.(*networkingv1alpha1.MultiClusterService), old.(*networkingv1alpha1.MultiClusterService))
+			},
+		},
 	}
 }
 

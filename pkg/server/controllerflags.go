@@ -12,6 +12,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers/federatedhpa"
 	"github.com/karmada-one/karmada-one/pkg/controllers/federatedresourcequota"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
+	"github.com/karmada-one/karmada-one/pkg/controllers/multiclusterservice"
 	"github.com/karmada-one/karmada-one/pkg/controllers/workloadrebalancer"
 )
 
@@ -31,9 +32,12 @@ var switchableControllers = map[string]string{
 	cronfederatedhpa.Name:                  "cronfederatedhpa",
 	deploymentreplicassyncer.Name:          "deployment-replicas-syncer",
 	federatedhpa.Name:                      "federatedhpa",
-	federatedresourcequota.SyncName:        "federated-resource-quota",
 	federatedresourcequota.EnforcementName: "federated-resource-quota-enforcement",
+	federatedresourcequota.SyncName:        "federated-resource-quota",
 	hpascaletargetmarker.Name:              "hpa-scale-target-marker",
+	multiclusterservice.CollectName:        "endpointslice-collect",
+	multiclusterservice.DispatchName:       "endpointslice-dispatch",
+	multiclusterservice.Name:               "multiclusterservice",
 	workloadrebalancer.Name:                "workload-rebalancer",
 }
 

@@ -46,6 +46,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers/federatedhpa"
 	"github.com/karmada-one/karmada-one/pkg/controllers/federatedresourcequota"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
+	"github.com/karmada-one/karmada-one/pkg/controllers/multiclusterservice"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
 	schedulercontroller "github.com/karmada-one/karmada-one/pkg/controllers/scheduler"
 	"github.com/karmada-one/karmada-one/pkg/controllers/serviceexport"
@@ -77,6 +78,10 @@ var karmadaControllers = []struct {
 	{"unified-auth", unifiedauth.Start},
 	{"service-export", serviceexport.Start},
 	{"service-import", serviceimport.Start},
+	// With the MultiClusterService feature gate, as in Karmada.
+	{"multiclusterservice", multiclusterservice.Start},
+	{"endpointslice-collect", multiclusterservice.StartCollect},
+	{"endpointslice-dispatch", multiclusterservice.StartDispatch},
 	{"taint-manager", failover.StartTaintManager},
 	{"application-failover", failover.StartApplicationFailover},
 	{"graceful-eviction", failover.StartGracefulEviction},

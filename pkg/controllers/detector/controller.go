@@ -369,6 +369,9 @@ func (d *controller) reconcile(ctx context.Context, key string) (requeue time.Du
 	if u.GetDeletionTimestamp() != nil || detector.IsReservedNamespace(ns) {
 		return 0, nil
 	}
+	if u.GetLabels()["resourcetemplate.karmada.io/claimed-by"] != "" {
+		return 0, nil // propagated by a MultiClusterService, not by a policy (as in Karmada)
+	}
 	if ns == "" && u.GetKind() == "Namespace" && detector.IsReservedNamespace(name) {
 		return 0, nil
 	}

@@ -670,7 +670,12 @@ func (e *controller) finalize(ctx context.Context, w *workv1alpha1.Work, cluster
 	if !slices.Contains(w.Finalizers, workv1alpha1.ExecutionControllerFinalizer) {
 		return 0, nil
 	}
-	if cluster != nil {
+	// A suspended Work that never applied anything (a collected EndpointSlice, a
+	// MultiClusterService record) has no member copy of its own: the member objects named
+	// by its manifests belong to someone else, as in Karmada.
+	neverApplied := ptr.Deref(w.Spec.SuspendDispatching, false) &&
+		!meta.IsStatusConditionTrue(w.Status.Conditions, workv1alpha1.WorkApplied)
+	if cluster != nil && !neverApplied {
 		if !ready(cluster) {
 			if cluster.DeletionTimestamp == nil {
 				return NotReadyRetry, nil

@@ -134,8 +134,18 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationconfigv1alpha1.StatusReflectionApplyConfiguration{}
 
 		// Group=networking.karmada.io, Version=v1alpha1
+	case networkingv1alpha1.SchemeGroupVersion.WithKind("ClusterSelector"):
+		return &applyconfigurationnetworkingv1alpha1.ClusterSelectorApplyConfiguration{}
+	case networkingv1alpha1.SchemeGroupVersion.WithKind("ExposurePort"):
+		return &applyconfigurationnetworkingv1alpha1.ExposurePortApplyConfiguration{}
+	case networkingv1alpha1.SchemeGroupVersion.WithKind("ExposureRange"):
+		return &applyconfigurationnetworkingv1alpha1.ExposureRangeApplyConfiguration{}
 	case networkingv1alpha1.SchemeGroupVersion.WithKind("MultiClusterIngress"):
 		return &applyconfigurationnetworkingv1alpha1.MultiClusterIngressApplyConfiguration{}
+	case networkingv1alpha1.SchemeGroupVersion.WithKind("MultiClusterService"):
+		return &applyconfigurationnetworkingv1alpha1.MultiClusterServiceApplyConfiguration{}
+	case networkingv1alpha1.SchemeGroupVersion.WithKind("MultiClusterServiceSpec"):
+		return &applyconfigurationnetworkingv1alpha1.MultiClusterServiceSpecApplyConfiguration{}
 
 		// Group=policy.karmada.io, Version=v1alpha1
 	case policyv1alpha1.SchemeGroupVersion.WithKind("ApplicationFailoverBehavior"):

@@ -94,8 +94,14 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		configv1alpha1.RuleWithOperations{}.OpenAPIModelName():                          schema_pkg_apis_config_v1alpha1_RuleWithOperations(ref),
 		configv1alpha1.StatusAggregation{}.OpenAPIModelName():                           schema_pkg_apis_config_v1alpha1_StatusAggregation(ref),
 		configv1alpha1.StatusReflection{}.OpenAPIModelName():                            schema_pkg_apis_config_v1alpha1_StatusReflection(ref),
+		networkingv1alpha1.ClusterSelector{}.OpenAPIModelName():                         schema_pkg_apis_networking_v1alpha1_ClusterSelector(ref),
+		networkingv1alpha1.ExposurePort{}.OpenAPIModelName():                            schema_pkg_apis_networking_v1alpha1_ExposurePort(ref),
+		networkingv1alpha1.ExposureRange{}.OpenAPIModelName():                           schema_pkg_apis_networking_v1alpha1_ExposureRange(ref),
 		networkingv1alpha1.MultiClusterIngress{}.OpenAPIModelName():                     schema_pkg_apis_networking_v1alpha1_MultiClusterIngress(ref),
 		networkingv1alpha1.MultiClusterIngressList{}.OpenAPIModelName():                 schema_pkg_apis_networking_v1alpha1_MultiClusterIngressList(ref),
+		networkingv1alpha1.MultiClusterService{}.OpenAPIModelName():                     schema_pkg_apis_networking_v1alpha1_MultiClusterService(ref),
+		networkingv1alpha1.MultiClusterServiceList{}.OpenAPIModelName():                 schema_pkg_apis_networking_v1alpha1_MultiClusterServiceList(ref),
+		networkingv1alpha1.MultiClusterServiceSpec{}.OpenAPIModelName():                 schema_pkg_apis_networking_v1alpha1_MultiClusterServiceSpec(ref),
 		policyv1alpha1.ApplicationFailoverBehavior{}.OpenAPIModelName():                 schema_pkg_apis_policy_v1alpha1_ApplicationFailoverBehavior(ref),
 		policyv1alpha1.ClusterAffinity{}.OpenAPIModelName():                             schema_pkg_apis_policy_v1alpha1_ClusterAffinity(ref),
 		policyv1alpha1.ClusterAffinityTerm{}.OpenAPIModelName():                         schema_pkg_apis_policy_v1alpha1_ClusterAffinityTerm(ref),
@@ -2673,6 +2679,82 @@ func schema_pkg_apis_config_v1alpha1_StatusReflection(ref common.ReferenceCallba
 	}
 }
 
+func schema_pkg_apis_networking_v1alpha1_ClusterSelector(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ClusterSelector picks one cluster by name.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name is the cluster's name.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_networking_v1alpha1_ExposurePort(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ExposurePort is one exposed port of the Service.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name is the port's name in the Service.",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"port": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Port is the port number.",
+							Default:     0,
+							Type:        []string{"integer"},
+							Format:      "int32",
+						},
+					},
+				},
+				Required: []string{"port"},
+			},
+		},
+	}
+}
+
+func schema_pkg_apis_networking_v1alpha1_ExposureRange(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ExposureRange is a set of clusters, by name.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"clusterNames": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ClusterNames are the clusters' names.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
 func schema_pkg_apis_networking_v1alpha1_MultiClusterIngress(ref common.ReferenceCallback) common.OpenAPIDefinition {
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
@@ -2768,6 +2850,209 @@ func schema_pkg_apis_networking_v1alpha1_MultiClusterIngressList(ref common.Refe
 		},
 		Dependencies: []string{
 			networkingv1alpha1.MultiClusterIngress{}.OpenAPIModelName(), metav1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_networking_v1alpha1_MultiClusterService(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "MultiClusterService exposes the Service of the same name and namespace across member clusters: with type CrossCluster the Service is propagated to the provider and consumer clusters and the providers' endpoints are made available to the consumers.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ObjectMeta{}.OpenAPIModelName()),
+						},
+					},
+					"spec": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Spec is how the Service is exposed.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(networkingv1alpha1.MultiClusterServiceSpec{}.OpenAPIModelName()),
+						},
+					},
+					"status": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Status is the observed state (conditions, load balancer).",
+							Default:     map[string]interface{}{},
+							Ref:         ref(corev1.ServiceStatus{}.OpenAPIModelName()),
+						},
+					},
+				},
+				Required: []string{"spec"},
+			},
+		},
+		Dependencies: []string{
+			networkingv1alpha1.MultiClusterServiceSpec{}.OpenAPIModelName(), corev1.ServiceStatus{}.OpenAPIModelName(), metav1.ObjectMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_networking_v1alpha1_MultiClusterServiceList(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "MultiClusterServiceList is a list of MultiClusterService.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"kind": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"apiVersion": {
+						SchemaProps: spec.SchemaProps{
+							Description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"metadata": {
+						SchemaProps: spec.SchemaProps{
+							Default: map[string]interface{}{},
+							Ref:     ref(metav1.ListMeta{}.OpenAPIModelName()),
+						},
+					},
+					"items": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Items are the MultiClusterServices.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(networkingv1alpha1.MultiClusterService{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"items"},
+			},
+		},
+		Dependencies: []string{
+			networkingv1alpha1.MultiClusterService{}.OpenAPIModelName(), metav1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_networking_v1alpha1_MultiClusterServiceSpec(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "MultiClusterServiceSpec is how a Service is exposed across clusters.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"types": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Types are the exposure types: CrossCluster or LoadBalancer (one of them).",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"ports": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Ports limits the exposure to these ports of the Service; empty exposes all.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(networkingv1alpha1.ExposurePort{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"range": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Range lists the clusters the Service is exposed in. Deprecated: use ProviderClusters and ConsumerClusters.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(networkingv1alpha1.ExposureRange{}.OpenAPIModelName()),
+						},
+					},
+					"serviceProvisionClusters": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ServiceProvisionClusters are the clusters providing the backends. Deprecated: use ProviderClusters.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"serviceConsumptionClusters": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ServiceConsumptionClusters are the clusters where clients use the Service. Deprecated: use ConsumerClusters.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"providerClusters": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ProviderClusters are the clusters whose endpoints back the Service; empty means every cluster.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(networkingv1alpha1.ClusterSelector{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+					"consumerClusters": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ConsumerClusters are the clusters where the Service is exposed to clients; empty means every cluster.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(networkingv1alpha1.ClusterSelector{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"types"},
+			},
+		},
+		Dependencies: []string{
+			networkingv1alpha1.ClusterSelector{}.OpenAPIModelName(), networkingv1alpha1.ExposurePort{}.OpenAPIModelName(), networkingv1alpha1.ExposureRange{}.OpenAPIModelName()},
 	}
 }
 

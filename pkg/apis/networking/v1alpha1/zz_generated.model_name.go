@@ -22,6 +22,21 @@ limitations under the License.
 package v1alpha1
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ClusterSelector) OpenAPIModelName() string {
+	return "io.karmada.networking.v1alpha1.ClusterSelector"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ExposurePort) OpenAPIModelName() string {
+	return "io.karmada.networking.v1alpha1.ExposurePort"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ExposureRange) OpenAPIModelName() string {
+	return "io.karmada.networking.v1alpha1.ExposureRange"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in MultiClusterIngress) OpenAPIModelName() string {
 	return "io.karmada.networking.v1alpha1.MultiClusterIngress"
 }
@@ -29,4 +44,19 @@ func (in MultiClusterIngress) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in MultiClusterIngressList) OpenAPIModelName() string {
 	return "io.karmada.networking.v1alpha1.MultiClusterIngressList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in MultiClusterService) OpenAPIModelName() string {
+	return "io.karmada.networking.v1alpha1.MultiClusterService"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in MultiClusterServiceList) OpenAPIModelName() string {
+	return "io.karmada.networking.v1alpha1.MultiClusterServiceList"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in MultiClusterServiceSpec) OpenAPIModelName() string {
+	return "io.karmada.networking.v1alpha1.MultiClusterServiceSpec"
 }

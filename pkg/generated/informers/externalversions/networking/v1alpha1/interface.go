@@ -26,6 +26,8 @@ import (
 type Interface interface {
 	// MultiClusterIngresses returns a MultiClusterIngressInformer.
 	MultiClusterIngresses() TypedMultiClusterIngressInformer
+	// MultiClusterServices returns a MultiClusterServiceInformer.
+	MultiClusterServices() TypedMultiClusterServiceInformer
 }
 
 type version struct {
@@ -42,4 +44,9 @@ func New(f internalinterfaces.SharedInformerFactory, namespace string, tweakList
 // MultiClusterIngresses returns a TypedMultiClusterIngressInformer.
 func (v *version) MultiClusterIngresses() TypedMultiClusterIngressInformer {
 	return &multiClusterIngressInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// MultiClusterServices returns a TypedMultiClusterServiceInformer.
+func (v *version) MultiClusterServices() TypedMultiClusterServiceInformer {
+	return &multiClusterServiceInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }

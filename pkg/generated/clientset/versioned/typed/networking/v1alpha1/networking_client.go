@@ -29,6 +29,7 @@ import (
 type NetworkingV1alpha1Interface interface {
 	RESTClient() rest.Interface
 	MultiClusterIngressesGetter
+	MultiClusterServicesGetter
 }
 
 // NetworkingV1alpha1Client is used to interact with features provided by the networking.karmada.io group.
@@ -38,6 +39,10 @@ type NetworkingV1alpha1Client struct {
 
 func (c *NetworkingV1alpha1Client) MultiClusterIngresses(namespace string) MultiClusterIngressInterface {
 	return newMultiClusterIngresses(c, namespace)
+}
+
+func (c *NetworkingV1alpha1Client) MultiClusterServices(namespace string) MultiClusterServiceInterface {
+	return newMultiClusterServices(c, namespace)
 }
 
 // NewForConfig creates a new NetworkingV1alpha1Client for the given config.

@@ -32,6 +32,10 @@ func (c *FakeNetworkingV1alpha1) MultiClusterIngresses(namespace string) v1alpha
 	return newFakeMultiClusterIngresses(c, namespace)
 }
 
+func (c *FakeNetworkingV1alpha1) MultiClusterServices(namespace string) v1alpha1.MultiClusterServiceInterface {
+	return newFakeMultiClusterServices(c, namespace)
+}
+
 // RESTClient returns a RESTClient that is used to communicate
 // with API server by this client implementation.
 func (c *FakeNetworkingV1alpha1) RESTClient() rest.Interface {
