@@ -76,6 +76,7 @@ EXTERNAL_APPLYCONFIGS=(
   k8s.io/api/admissionregistration/v1.ServiceReference:k8s.io/client-go/applyconfigurations/admissionregistration/v1
   k8s.io/api/networking/v1.IngressSpec:k8s.io/client-go/applyconfigurations/networking/v1
   k8s.io/api/networking/v1.IngressStatus:k8s.io/client-go/applyconfigurations/networking/v1
+  k8s.io/api/networking/v1.IngressLoadBalancerStatus:k8s.io/client-go/applyconfigurations/networking/v1
 )
 EXTERNAL_APPLYCONFIGS_CSV="$(IFS=,; echo "${EXTERNAL_APPLYCONFIGS[*]}")"
 

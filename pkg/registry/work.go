@@ -152,6 +152,17 @@ func multiClusterIngressKind() karmadarest.Kind {
 		HasStatus:    true,
 		ShortNames:   []string{"mci"},
 		Table:        karmadarest.Table{},
+		Hooks: karmadarest.Hooks{
+			ValidateCreate: func(obj runtime.Object) field.ErrorList {
+				return networkingvalidation.ValidateMultiClusterIngress(obj.(*networkingv1alpha1.MultiClusterIngress))
+			},
+			ValidateUpdate: func(obj, old runtime.Object) field.ErrorList {
+				return networkingvalidation.ValidateMultiClusterIngressUpdate(obj.(*networkingv1alpha1.MultiClusterIngress), old.(*networkingv1alpha1.MultiClusterIngress))
+			},
+			ValidateStatusUpdate: func(obj, old runtime.Object) field.ErrorList {
+				return networkingvalidation.ValidateMultiClusterIngressStatusUpdate(obj.(*networkingv1alpha1.MultiClusterIngress), old.(*networkingv1alpha1.MultiClusterIngress))
+			},
+		},
 	}
 }
 

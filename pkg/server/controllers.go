@@ -46,6 +46,7 @@ import (
 	"github.com/karmada-one/karmada-one/pkg/controllers/federatedhpa"
 	"github.com/karmada-one/karmada-one/pkg/controllers/federatedresourcequota"
 	"github.com/karmada-one/karmada-one/pkg/controllers/hpascaletargetmarker"
+	"github.com/karmada-one/karmada-one/pkg/controllers/mciservicelocations"
 	"github.com/karmada-one/karmada-one/pkg/controllers/multiclusterservice"
 	namespacesync "github.com/karmada-one/karmada-one/pkg/controllers/namespace"
 	schedulercontroller "github.com/karmada-one/karmada-one/pkg/controllers/scheduler"
@@ -82,6 +83,7 @@ var karmadaControllers = []struct {
 	{"multiclusterservice", multiclusterservice.Start},
 	{"endpointslice-collect", multiclusterservice.StartCollect},
 	{"endpointslice-dispatch", multiclusterservice.StartDispatch},
+	{"mci-service-locations", mciservicelocations.Start},
 	{"taint-manager", failover.StartTaintManager},
 	{"application-failover", failover.StartApplicationFailover},
 	{"graceful-eviction", failover.StartGracefulEviction},

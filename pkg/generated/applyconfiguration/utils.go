@@ -142,10 +142,14 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &applyconfigurationnetworkingv1alpha1.ExposureRangeApplyConfiguration{}
 	case networkingv1alpha1.SchemeGroupVersion.WithKind("MultiClusterIngress"):
 		return &applyconfigurationnetworkingv1alpha1.MultiClusterIngressApplyConfiguration{}
+	case networkingv1alpha1.SchemeGroupVersion.WithKind("MultiClusterIngressStatus"):
+		return &applyconfigurationnetworkingv1alpha1.MultiClusterIngressStatusApplyConfiguration{}
 	case networkingv1alpha1.SchemeGroupVersion.WithKind("MultiClusterService"):
 		return &applyconfigurationnetworkingv1alpha1.MultiClusterServiceApplyConfiguration{}
 	case networkingv1alpha1.SchemeGroupVersion.WithKind("MultiClusterServiceSpec"):
 		return &applyconfigurationnetworkingv1alpha1.MultiClusterServiceSpecApplyConfiguration{}
+	case networkingv1alpha1.SchemeGroupVersion.WithKind("ServiceLocation"):
+		return &applyconfigurationnetworkingv1alpha1.ServiceLocationApplyConfiguration{}
 
 		// Group=policy.karmada.io, Version=v1alpha1
 	case policyv1alpha1.SchemeGroupVersion.WithKind("ApplicationFailoverBehavior"):

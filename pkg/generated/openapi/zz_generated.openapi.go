@@ -99,9 +99,11 @@ func GetOpenAPIDefinitions(ref common.ReferenceCallback) map[string]common.OpenA
 		networkingv1alpha1.ExposureRange{}.OpenAPIModelName():                           schema_pkg_apis_networking_v1alpha1_ExposureRange(ref),
 		networkingv1alpha1.MultiClusterIngress{}.OpenAPIModelName():                     schema_pkg_apis_networking_v1alpha1_MultiClusterIngress(ref),
 		networkingv1alpha1.MultiClusterIngressList{}.OpenAPIModelName():                 schema_pkg_apis_networking_v1alpha1_MultiClusterIngressList(ref),
+		networkingv1alpha1.MultiClusterIngressStatus{}.OpenAPIModelName():               schema_pkg_apis_networking_v1alpha1_MultiClusterIngressStatus(ref),
 		networkingv1alpha1.MultiClusterService{}.OpenAPIModelName():                     schema_pkg_apis_networking_v1alpha1_MultiClusterService(ref),
 		networkingv1alpha1.MultiClusterServiceList{}.OpenAPIModelName():                 schema_pkg_apis_networking_v1alpha1_MultiClusterServiceList(ref),
 		networkingv1alpha1.MultiClusterServiceSpec{}.OpenAPIModelName():                 schema_pkg_apis_networking_v1alpha1_MultiClusterServiceSpec(ref),
+		networkingv1alpha1.ServiceLocation{}.OpenAPIModelName():                         schema_pkg_apis_networking_v1alpha1_ServiceLocation(ref),
 		policyv1alpha1.ApplicationFailoverBehavior{}.OpenAPIModelName():                 schema_pkg_apis_policy_v1alpha1_ApplicationFailoverBehavior(ref),
 		policyv1alpha1.ClusterAffinity{}.OpenAPIModelName():                             schema_pkg_apis_policy_v1alpha1_ClusterAffinity(ref),
 		policyv1alpha1.ClusterAffinityTerm{}.OpenAPIModelName():                         schema_pkg_apis_policy_v1alpha1_ClusterAffinityTerm(ref),
@@ -2793,14 +2795,14 @@ func schema_pkg_apis_networking_v1alpha1_MultiClusterIngress(ref common.Referenc
 						SchemaProps: spec.SchemaProps{
 							Description: "Status is the observed state of the ingress.",
 							Default:     map[string]interface{}{},
-							Ref:         ref(networkingv1.IngressStatus{}.OpenAPIModelName()),
+							Ref:         ref(networkingv1alpha1.MultiClusterIngressStatus{}.OpenAPIModelName()),
 						},
 					},
 				},
 			},
 		},
 		Dependencies: []string{
-			networkingv1.IngressSpec{}.OpenAPIModelName(), networkingv1.IngressStatus{}.OpenAPIModelName(), metav1.ObjectMeta{}.OpenAPIModelName()},
+			networkingv1alpha1.MultiClusterIngressStatus{}.OpenAPIModelName(), networkingv1.IngressSpec{}.OpenAPIModelName(), metav1.ObjectMeta{}.OpenAPIModelName()},
 	}
 }
 
@@ -2850,6 +2852,55 @@ func schema_pkg_apis_networking_v1alpha1_MultiClusterIngressList(ref common.Refe
 		},
 		Dependencies: []string{
 			networkingv1alpha1.MultiClusterIngress{}.OpenAPIModelName(), metav1.ListMeta{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_networking_v1alpha1_MultiClusterIngressStatus(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "MultiClusterIngressStatus is the observed state of a MultiClusterIngress: the load balancer a multi-cluster ingress provider set up, and where its backends run.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"loadBalancer": {
+						SchemaProps: spec.SchemaProps{
+							Description: "loadBalancer contains the current status of the load-balancer.",
+							Default:     map[string]interface{}{},
+							Ref:         ref(networkingv1.IngressLoadBalancerStatus{}.OpenAPIModelName()),
+						},
+					},
+					"trafficBlockClusters": {
+						SchemaProps: spec.SchemaProps{
+							Description: "TrafficBlockClusters lists clusters whose backend addresses a multi-cluster ingress provider should leave out of the load balancer.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+					"serviceLocations": {
+						SchemaProps: spec.SchemaProps{
+							Description: "ServiceLocations says, for each backend Service of the ingress, the clusters it is propagated to. The control plane keeps it up to date.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Ref: ref(networkingv1alpha1.ServiceLocation{}.OpenAPIModelName()),
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+		Dependencies: []string{
+			networkingv1alpha1.ServiceLocation{}.OpenAPIModelName(), networkingv1.IngressLoadBalancerStatus{}.OpenAPIModelName()},
 	}
 }
 
@@ -3053,6 +3104,42 @@ func schema_pkg_apis_networking_v1alpha1_MultiClusterServiceSpec(ref common.Refe
 		},
 		Dependencies: []string{
 			networkingv1alpha1.ClusterSelector{}.OpenAPIModelName(), networkingv1alpha1.ExposurePort{}.OpenAPIModelName(), networkingv1alpha1.ExposureRange{}.OpenAPIModelName()},
+	}
+}
+
+func schema_pkg_apis_networking_v1alpha1_ServiceLocation(ref common.ReferenceCallback) common.OpenAPIDefinition {
+	return common.OpenAPIDefinition{
+		Schema: spec.Schema{
+			SchemaProps: spec.SchemaProps{
+				Description: "ServiceLocation is where one backend Service of a MultiClusterIngress runs.",
+				Type:        []string{"object"},
+				Properties: map[string]spec.Schema{
+					"name": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Name is the Service, in the MultiClusterIngress's namespace.",
+							Default:     "",
+							Type:        []string{"string"},
+							Format:      "",
+						},
+					},
+					"clusters": {
+						SchemaProps: spec.SchemaProps{
+							Description: "Clusters are the clusters the Service is propagated to.",
+							Type:        []string{"array"},
+							Items: &spec.SchemaOrArray{
+								Schema: &spec.Schema{
+									SchemaProps: spec.SchemaProps{
+										Type:   []string{"string"},
+										Format: "",
+									},
+								},
+							},
+						},
+					},
+				},
+				Required: []string{"name"},
+			},
+		},
 	}
 }
 

@@ -44,7 +44,33 @@ type MultiClusterIngress struct {
 
 	// Status is the observed state of the ingress.
 	// +optional
-	Status networkingv1.IngressStatus `json:"status,omitempty"`
+	Status MultiClusterIngressStatus `json:"status,omitempty"`
+}
+
+// MultiClusterIngressStatus is the observed state of a MultiClusterIngress: the load
+// balancer a multi-cluster ingress provider set up, and where its backends run.
+type MultiClusterIngressStatus struct {
+	networkingv1.IngressStatus `json:",inline"`
+
+	// TrafficBlockClusters lists clusters whose backend addresses a multi-cluster ingress
+	// provider should leave out of the load balancer.
+	// +optional
+	TrafficBlockClusters []string `json:"trafficBlockClusters,omitempty"`
+
+	// ServiceLocations says, for each backend Service of the ingress, the clusters it is
+	// propagated to. The control plane keeps it up to date.
+	// +optional
+	ServiceLocations []ServiceLocation `json:"serviceLocations,omitempty"`
+}
+
+// ServiceLocation is where one backend Service of a MultiClusterIngress runs.
+type ServiceLocation struct {
+	// Name is the Service, in the MultiClusterIngress's namespace.
+	Name string `json:"name"`
+
+	// Clusters are the clusters the Service is propagated to.
+	// +optional
+	Clusters []string `json:"clusters,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

@@ -47,6 +47,11 @@ func (in MultiClusterIngressList) OpenAPIModelName() string {
 }
 
 // OpenAPIModelName returns the OpenAPI model name for this type.
+func (in MultiClusterIngressStatus) OpenAPIModelName() string {
+	return "io.karmada.networking.v1alpha1.MultiClusterIngressStatus"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
 func (in MultiClusterService) OpenAPIModelName() string {
 	return "io.karmada.networking.v1alpha1.MultiClusterService"
 }
@@ -59,4 +64,9 @@ func (in MultiClusterServiceList) OpenAPIModelName() string {
 // OpenAPIModelName returns the OpenAPI model name for this type.
 func (in MultiClusterServiceSpec) OpenAPIModelName() string {
 	return "io.karmada.networking.v1alpha1.MultiClusterServiceSpec"
+}
+
+// OpenAPIModelName returns the OpenAPI model name for this type.
+func (in ServiceLocation) OpenAPIModelName() string {
+	return "io.karmada.networking.v1alpha1.ServiceLocation"
 }

@@ -36,7 +36,7 @@ type MultiClusterIngressApplyConfiguration struct {
 	// Spec is the desired ingress.
 	Spec *networkingv1.IngressSpecApplyConfiguration `json:"spec,omitempty"`
 	// Status is the observed state of the ingress.
-	Status *networkingv1.IngressStatusApplyConfiguration `json:"status,omitempty"`
+	Status *MultiClusterIngressStatusApplyConfiguration `json:"status,omitempty"`
 }
 
 // MultiClusterIngress constructs a declarative configuration of the MultiClusterIngress type for use with
@@ -221,7 +221,7 @@ func (b *MultiClusterIngressApplyConfiguration) WithSpec(value *networkingv1.Ing
 // WithStatus sets the Status field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Status field is set to the value of the last call.
-func (b *MultiClusterIngressApplyConfiguration) WithStatus(value *networkingv1.IngressStatusApplyConfiguration) *MultiClusterIngressApplyConfiguration {
+func (b *MultiClusterIngressApplyConfiguration) WithStatus(value *MultiClusterIngressStatusApplyConfiguration) *MultiClusterIngressApplyConfiguration {
 	b.Status = value
 	return b
 }
