@@ -53,8 +53,8 @@ func workload(name, cm, secret string) *unstructured.Unstructured {
 	}
 	return &unstructured.Unstructured{Object: map[string]interface{}{
 		"apiVersion": "apps/v1", "kind": "Deployment",
-		"metadata":   map[string]interface{}{"name": name, "namespace": "default", "uid": "uid-" + name},
-		"spec":       map[string]interface{}{"replicas": int64(1), "template": map[string]interface{}{"spec": spec}},
+		"metadata": map[string]interface{}{"name": name, "namespace": "default", "uid": "uid-" + name},
+		"spec":     map[string]interface{}{"replicas": int64(1), "template": map[string]interface{}{"spec": spec}},
 	}}
 }
 
