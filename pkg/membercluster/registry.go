@@ -49,6 +49,18 @@ func (m *Member) StartInformers() {
 	m.DynamicInformers.Start(m.ctx.Done())
 }
 
+// NewMember returns a connection on the given clients (fakes, in tests), dropped when
+// ctx ends.
+func NewMember(ctx context.Context, name string, client kubernetes.Interface, dyn dynamic.Interface) *Member {
+	ctx, cancel := context.WithCancel(ctx)
+	return &Member{
+		Name: name, Client: client, Dynamic: dyn,
+		Informers:        informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(StripManagedFields)),
+		DynamicInformers: dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0),
+		ctx:              ctx, cancel: cancel,
+	}
+}
+
 // Registry keeps one Member per Cluster.
 type Registry struct {
 	secrets SecretGetter

@@ -6,12 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/ptr"
@@ -19,17 +16,16 @@ import (
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
+	"github.com/karmada-one/karmada-one/pkg/controllers/controllertest"
 	"github.com/karmada-one/karmada-one/pkg/detector"
-	"github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/fake"
-	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )
 
-var deploymentsGVR = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+var deploymentsGVR = controllertest.Deployments
 
-// fixture is the detector on fake clients: policies and bindings in a fake Karmada
-// clientset, templates in a fake dynamic client, Events in a fake recorder.
+// fixture is the detector on fake clients (controllertest): policies and bindings in a
+// fake Karmada clientset, templates in a fake dynamic client, Events in a fake recorder.
 type fixture struct {
 	d   *controller
 	rec *record.FakeRecorder
@@ -73,36 +69,26 @@ func claimedBy(t *testing.T, policy detector.Policy, cluster string) (*unstructu
 
 func newFixture(t *testing.T, gate bool, template *unstructured.Unstructured, karmadaObjs ...runtime.Object) *fixture {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	kc := fake.NewSimpleClientset(karmadaObjs...)
-	kinf := karmadainformers.NewSharedInformerFactory(kc, 0)
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{deploymentsGVR: "DeploymentList"}, template)
-	mapper := meta.NewDefaultRESTMapper(nil)
-	mapper.Add(schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, meta.RESTScopeNamespace)
-	rec := record.NewFakeRecorder(20)
-	c := &controllers.Context{
-		KarmadaClient:    kc,
-		KarmadaInformers: kinf,
-		Dynamic:          dyn,
-		Templates:        controllers.NewTemplates(ctx, dyn, mapper, cache.Indexers{ClaimIndex: ClaimIndexFunc}),
-		Interpreter:      interpreter.Default(),
+	var templates []runtime.Object
+	if template != nil {
+		templates = append(templates, template)
 	}
+	env := controllertest.New(t, controllertest.Objects{Karmada: karmadaObjs, Templates: templates,
+		TemplateIndexers: cache.Indexers{ClaimIndex: ClaimIndexFunc}})
+	c, kinf := env.C, env.C.KarmadaInformers
 	d := &controller{
-		c: c, recorder: rec, templates: c.Templates,
+		c: c, recorder: env.Recorder, templates: c.Templates,
+		queue:             controllers.NewQueue("test-detector"),
 		ppLister:          kinf.Policy().V1alpha1().PropagationPolicies().Lister(),
 		cppLister:         kinf.Policy().V1alpha1().ClusterPropagationPolicies().Lister(),
 		rbLister:          kinf.Work().V1alpha2().ResourceBindings().Lister(),
 		crbLister:         kinf.Work().V1alpha2().ClusterResourceBindings().Lister(),
+		pcLister:          c.KubeInformers.Scheduling().V1().PriorityClasses().Lister(),
 		preemptionEnabled: func() bool { return gate },
 	}
-	kinf.Start(ctx.Done())
-	kinf.WaitForCacheSync(ctx.Done())
-	if _, err := c.Templates.Synced(ctx, deploymentsGVR); err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{d: d, rec: rec, key: templateKey(deploymentsGVR, "default", "web")}
+	t.Cleanup(d.queue.ShutDown)
+	env.Start(t, controllertest.Deployments)
+	return &fixture{d: d, rec: env.Recorder, key: templateKey(controllertest.Deployments, "default", "web")}
 }
 
 func (f *fixture) reconcile(t *testing.T) {

@@ -56,9 +56,16 @@ type controller struct {
 	works          worklisters.WorkLister
 	workInf        cache.SharedIndexInformer
 	clusters       clusterlisters.ClusterLister
+	// members connects to member clusters: c.Members, or fake members in tests.
+	members memberGetter
 
 	mu    sync.Mutex
 	cache map[string]*memberCache // by cluster name
+}
+
+// memberGetter returns the connection to a member cluster (membercluster.Registry).
+type memberGetter interface {
+	Get(c *clusterv1alpha1.Cluster) (*membercluster.Member, error)
 }
 
 // memberCache watches the objects the control plane manages in one member, per kind.
@@ -77,6 +84,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		works:          c.KarmadaInformers.Work().V1alpha1().Works().Lister(),
 		workInf:        c.KarmadaInformers.Work().V1alpha1().Works().Informer(),
 		clusters:       c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
+		members:        c.Members,
 		cache:          map[string]*memberCache{},
 	}
 	if _, err := e.workInf.AddEventHandler(cache.FilteringResourceEventHandler{
@@ -271,7 +279,7 @@ func (e *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		// Keep the last status; try again when it is back.
 		return NotReadyRetry, e.writeStatus(ctx, w, st)
 	}
-	m, err := e.c.Members.Get(cluster)
+	m, err := e.members.Get(cluster)
 	if err != nil {
 		return 0, e.setStatus(ctx, w, appliedFalse(fmt.Sprintf("connecting to cluster %s: %v", clusterName, err)), nil)
 	}
@@ -681,7 +689,7 @@ func (e *controller) finalize(ctx context.Context, w *workv1alpha1.Work, cluster
 				return NotReadyRetry, nil
 			}
 		} else {
-			m, err := e.c.Members.Get(cluster)
+			m, err := e.members.Get(cluster)
 			if err != nil {
 				return 0, err
 			}
