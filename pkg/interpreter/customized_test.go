@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +205,34 @@ end`}})
 		if h, err := c.InterpretHealth(fooObj(nil, nil)); err != nil || h != workv1alpha1.ResourceHealthy {
 			t.Fatalf("call %d: %v %v", i, h, err)
 		}
+	}
+}
+
+// A script that doubles a string in a loop would need terabytes long before its second is
+// up; it is stopped once it has allocated luaMaxCallAllocBytes, and the next call runs.
+func TestLuaMemoryBound(t *testing.T) {
+	c := withRules(configv1alpha1.CustomizationRules{HealthInterpretation: &configv1alpha1.HealthInterpretation{LuaScript: `
+function InterpretHealth(o)
+  local s = "x"
+  for i = 1, 40 do s = s .. s end
+  return #s > 0
+end`}})
+	_, err := c.InterpretHealth(fooObj(nil, nil))
+	if !errors.Is(err, errLuaMemory) {
+		t.Fatalf("err = %v, want the memory bound", err)
+	}
+	if !strings.Contains(err.Error(), "InterpretHealth") || !strings.Contains(err.Error(), "64 MiB") {
+		t.Errorf("error %q should name the function and the bound", err)
+	}
+	// A script building a moderate table is not stopped.
+	c = withRules(configv1alpha1.CustomizationRules{HealthInterpretation: &configv1alpha1.HealthInterpretation{LuaScript: `
+function InterpretHealth(o)
+  local t = {}
+  for i = 1, 10000 do t[i] = tostring(i) end
+  return #t == 10000
+end`}})
+	if h, err := c.InterpretHealth(fooObj(nil, nil)); err != nil || h != workv1alpha1.ResourceHealthy {
+		t.Fatalf("moderate script: %v %v", h, err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime/metrics"
 	"sort"
 	"strings"
 	"sync"
@@ -24,7 +25,60 @@ const (
 	luaRegistryMaxSize = 256 * 1024
 	luaCallStackSize   = 256
 	luaMaxRepBytes     = 1 << 20
+	// luaMaxCallAllocBytes bounds what one call may allocate: a script doubling a string
+	// in a loop would otherwise take the process's memory before its time runs out.
+	luaMaxCallAllocBytes = 64 << 20
+	// luaAllocCheckEvery is how often a running call's allocations are looked at; calls
+	// shorter than this are never looked at.
+	luaAllocCheckEvery = time.Millisecond
 )
+
+// errLuaMemory marks a script stopped for allocating too much.
+var errLuaMemory = fmt.Errorf("lua script allocated more than %d MiB in one call", luaMaxCallAllocBytes>>20)
+
+// heapAllocated is the process's cumulative heap allocation. It counts every goroutine,
+// so a call is only blamed for a burst far above what the control plane allocates in a
+// few milliseconds.
+func heapAllocated() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
+// watchAllocations cancels ctx with errLuaMemory once the process has allocated more than
+// luaMaxCallAllocBytes since the call began. The Lua VM checks its context before every
+// instruction, so the script stops at its next step. stop ends the watch.
+func watchAllocations(cancel context.CancelCauseFunc) (stop func()) {
+	start := heapAllocated()
+	var mu sync.Mutex
+	stopped := false
+	var timer *time.Timer
+	var check func()
+	check = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
+		if heapAllocated()-start > luaMaxCallAllocBytes {
+			cancel(errLuaMemory)
+			return
+		}
+		timer.Reset(luaAllocCheckEvery)
+	}
+	mu.Lock()
+	timer = time.AfterFunc(luaAllocCheckEvery, check)
+	mu.Unlock()
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		timer.Stop()
+	}
+}
 
 // CompileLua parses and compiles script, the way admission checks a customization; the
 // error carries Lua's line and message.
@@ -131,8 +185,11 @@ func (vm *luaVM) call(script, fn string, nret int, args ...interface{}) (results
 		return nil, fmt.Errorf("lua script does not compile: %w", err)
 	}
 	L := vm.pool.Get().(*lua.LState)
-	ctx, cancel := context.WithTimeout(context.Background(), vm.timeout)
+	base, cancelCause := context.WithCancelCause(context.Background())
+	defer cancelCause(nil)
+	ctx, cancel := context.WithTimeout(base, vm.timeout)
 	defer cancel()
+	defer watchAllocations(cancelCause)()
 	L.SetContext(ctx)
 	broken := false
 	defer func() {
@@ -180,6 +237,9 @@ func (vm *luaVM) call(script, fn string, nret int, args ...interface{}) (results
 }
 
 func luaError(ctx context.Context, fn string, err error) error {
+	if errors.Is(context.Cause(ctx), errLuaMemory) {
+		return fmt.Errorf("lua function %s: %w", fn, errLuaMemory)
+	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("lua function %s: %w after %v", fn, errLuaTimeout, LuaCallTimeout)
 	}
