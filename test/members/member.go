@@ -222,8 +222,22 @@ func (m *Member) start(ctx context.Context) error {
 	for _, n := range m.st.Nodes {
 		names = append(names, n.Name)
 	}
-	if err := m.waitNodesReady(ctx, cs, names); err != nil {
-		return err
+	for attempt := 1; ; attempt++ {
+		err := m.waitNodesReady(ctx, cs, names)
+		if err == nil {
+			break
+		}
+		if attempt > 2 || !m.kwokRaceCrashed() {
+			return err
+		}
+		// KWOK v0.8 builds its CEL environments with a data race (easycel's type registry, a
+		// plain map) that now and then kills it with "concurrent map read and map write" in
+		// its first second; a restart gets past it. Its log is kept beside the new one.
+		crashLog := filepath.Join(m.Dir, procKwok+".log")
+		_ = os.Rename(crashLog, crashLog+".crash-"+strconv.Itoa(attempt))
+		if _, err := m.startProc(procKwok); err != nil {
+			return err
+		}
 	}
 	return m.poll(ctx, "the default ServiceAccount", func() (bool, error) {
 		_, err := cs.CoreV1().ServiceAccounts(metav1.NamespaceDefault).Get(ctx, "default", metav1.GetOptions{})
@@ -530,6 +544,16 @@ func (m *Member) waitReady(ctx context.Context) error {
 	return m.poll(ctx, "kube-apiserver /readyz", func() (bool, error) {
 		return m.Ready(ctx) == nil, nil
 	}, procEtcd, procAPIServer)
+}
+
+// kwokRaceCrashed reports whether kwok has exited with Go's fatal concurrent map access.
+func (m *Member) kwokRaceCrashed() bool {
+	p := m.proc(procKwok)
+	if p == nil || !p.exited() {
+		return false
+	}
+	raw, err := os.ReadFile(filepath.Join(m.Dir, procKwok+".log"))
+	return err == nil && strings.Contains(string(raw), "fatal error: concurrent map")
 }
 
 func (m *Member) waitNodesReady(ctx context.Context, cs kubernetes.Interface, names []string) error {
