@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +25,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/karmada-one/karmada-one/hack/bench/internal/procstat"
 )
 
 func main() {
@@ -57,7 +58,7 @@ func main() {
 	s, _ := start(*binary, dir)
 	defer s.stop()
 	time.Sleep(*idle)
-	idleRSS := rssMiB(s.cmd.Process.Pid)
+	idleRSS := procstat.RSSMiB(s.cmd.Process.Pid)
 
 	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(dir, "karmada-apiserver.config"))
 	must(err)
@@ -87,7 +88,7 @@ func main() {
 	}
 	wg.Wait()
 	createElapsed := time.Since(begin)
-	loadedRSS := rssMiB(s.cmd.Process.Pid)
+	loadedRSS := procstat.RSSMiB(s.cmd.Process.Pid)
 
 	var listTimes []time.Duration
 	for i := 0; i < 20; i++ {
@@ -178,18 +179,6 @@ func deployment(i int) *appsv1.Deployment {
 			},
 		},
 	}
-}
-
-func rssMiB(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	must(err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			kb, _ := strconv.Atoi(strings.Fields(line)[1])
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 func sortDurations(d []time.Duration) { sort.Slice(d, func(i, j int) bool { return d[i] < d[j] }) }

@@ -35,14 +35,11 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/karmada-one/karmada-one/hack/bench/internal/procstat"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	"github.com/karmada-one/karmada-one/test/members"
 )
-
-// clockTicks is USER_HZ, the unit of utime/stime in /proc/<pid>/stat: 100 on every Linux
-// architecture Go supports.
-const clockTicks = 100
 
 func main() {
 	nMembers := flag.Int("members", 10, "member clusters to start and join")
@@ -163,7 +160,7 @@ func main() {
 		joins = append(joins, d)
 		logf("joined %s in %s", m.Name, ms(d))
 	}
-	joinedRSS := rssMiB(s.pid())
+	joinedRSS := procstat.RSSMiB(s.pid())
 
 	// 4. Every Cluster reports M nodes.
 	cfg, err := clientcmd.BuildConfigFromFlags("", cpKubeconfig)
@@ -186,12 +183,12 @@ func main() {
 
 	// Idle: CPU over the window, RSS at its end.
 	memberPIDs := allMemberPIDs(started)
-	cpTicks0, membersTicks0, w0 := cpuTicks(s.pid()), sumTicks(memberPIDs), time.Now()
+	cpTicks0, membersTicks0, w0 := procstat.CPUTicks(s.pid()), procstat.SumTicks(memberPIDs), time.Now()
 	time.Sleep(*idle)
-	cpTicks1, membersTicks1, window := cpuTicks(s.pid()), sumTicks(memberPIDs), time.Since(w0)
-	cpCPU := pct(cpTicks1-cpTicks0, window)
-	membersCPU := pct(membersTicks1-membersTicks0, window)
-	idleRSS := rssMiB(s.pid())
+	cpTicks1, membersTicks1, window := procstat.CPUTicks(s.pid()), procstat.SumTicks(memberPIDs), time.Since(w0)
+	cpCPU := procstat.Pct(cpTicks1-cpTicks0, window)
+	membersCPU := procstat.Pct(membersTicks1-membersTicks0, window)
+	idleRSS := procstat.RSSMiB(s.pid())
 	mRSS := membersRSS(started)
 	select {
 	case <-s.done:
@@ -310,50 +307,9 @@ func allMemberPIDs(mems []*members.Member) []int {
 func membersRSS(mems []*members.Member) int {
 	sum := 0
 	for _, pid := range allMemberPIDs(mems) {
-		sum += rssMiB(pid)
+		sum += procstat.RSSMiB(pid)
 	}
 	return sum
-}
-
-// cpuTicks is utime+stime of pid in clock ticks (0 if it is gone).
-func cpuTicks(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// pid (comm) state ppid ...: utime and stime are fields 14 and 15, i.e. 11 and 12
-	// after the closing parenthesis of comm (which may contain spaces).
-	i := strings.LastIndexByte(string(b), ')')
-	f := strings.Fields(string(b[i+1:]))
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return utime + stime
-}
-
-func sumTicks(pids []int) int64 {
-	var t int64
-	for _, pid := range pids {
-		t += cpuTicks(pid)
-	}
-	return t
-}
-
-func pct(ticks int64, d time.Duration) float64 {
-	return float64(ticks) / clockTicks / d.Seconds() * 100
-}
-
-func rssMiB(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			kb, _ := strconv.Atoi(strings.Fields(line)[1])
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 // repoRoot is the folder holding go.mod, searched upwards from the working directory.

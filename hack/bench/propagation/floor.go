@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/karmada-one/karmada-one/hack/bench/internal/procstat"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
@@ -55,16 +56,16 @@ func runFloor(binary, dir string, n, workers int) {
 		_, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
 		must(err)
 	}
-	rss := &rssSampler{pid: s.pid()}
+	rss := procstat.NewRSSSampler(s.pid())
 	rctx, rcancel := context.WithCancel(ctx)
 	defer rcancel()
-	go rss.run(rctx)
-	rss.reset()
+	go rss.Run(rctx)
+	rss.Reset()
 
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
-	cpu0 := cpuTicks(s.pid())
+	cpu0 := procstat.CPUTicks(s.pid())
 	t0 := time.Now()
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -84,7 +85,7 @@ func runFloor(binary, dir string, n, workers int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(t0)
-	cpu := cpuTicks(s.pid()) - cpu0
+	cpu := procstat.CPUTicks(s.pid()) - cpu0
 	close(errs)
 	for err := range errs {
 		fail("floor: %v", err)
@@ -96,10 +97,10 @@ func runFloor(binary, dir string, n, workers int) {
 	fmt.Printf("| templates driven through the %d writes (%d workers) | %d in %s |\n", floorWrites, workers, n, ms(elapsed))
 	fmt.Printf("| templates/s (upper bound for the pipeline on this machine) | %.0f |\n", float64(n)/elapsed.Seconds())
 	fmt.Printf("| API writes/s | %.0f |\n", float64(n*floorWrites)/elapsed.Seconds())
-	fmt.Printf("| control-plane CPU (%% of one core) / per write | %.0f %% / %.2f ms |\n", pct(cpu, elapsed),
-		float64(cpu)/clockTicks*1000/float64(n*floorWrites))
-	fmt.Printf("| control-plane VmRSS peak / at the end (anonymous + file-backed) | %d / %d MiB (%d + %d) |\n", rss.peak()/1024, rssKB(s.pid())/1024,
-		statusKB(s.pid(), "RssAnon:")/1024, statusKB(s.pid(), "RssFile:")/1024)
+	fmt.Printf("| control-plane CPU (%% of one core) / per write | %.0f %% / %.2f ms |\n", procstat.Pct(cpu, elapsed),
+		float64(cpu)/procstat.ClockTicks*1000/float64(n*floorWrites))
+	fmt.Printf("| control-plane VmRSS peak / at the end (anonymous + file-backed) | %d / %d MiB (%d + %d) |\n", rss.Peak()/1024, procstat.RSSKB(s.pid())/1024,
+		procstat.StatusKB(s.pid(), "RssAnon:")/1024, procstat.StatusKB(s.pid(), "RssFile:")/1024)
 }
 
 // floorOne drives one template through the floor's writes.

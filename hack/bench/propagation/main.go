@@ -60,15 +60,12 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 
+	"github.com/karmada-one/karmada-one/hack/bench/internal/procstat"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	"github.com/karmada-one/karmada-one/test/members"
 )
-
-// clockTicks is USER_HZ, the unit of utime/stime in /proc/<pid>/stat: 100 on every Linux
-// architecture Go supports.
-const clockTicks = 100
 
 var memberNames = []string{"member1", "member2", "member3"}
 
@@ -231,7 +228,7 @@ func run() {
 		kube:    kubernetes.NewForConfigOrDie(cfg),
 		karmada: karmadaclient.NewForConfigOrDie(cfg),
 		stall:   *stall,
-		rss:     &rssSampler{pid: s.pid()},
+		rss:     procstat.NewRSSSampler(s.pid()),
 	}
 	for _, m := range started {
 		mcfg, err := clientcmd.BuildConfigFromFlags("", m.Kubeconfig)
@@ -244,11 +241,11 @@ func run() {
 			e.memberPIDs = append(e.memberPIDs, pid)
 		}
 	}
-	go e.rss.run(ctx)
+	go e.rss.Run(ctx)
 
 	// 4. Every Cluster Ready.
 	e.waitClustersReady(ctx)
-	logf("all %d Clusters Ready (control plane VmRSS %d MiB)", len(memberNames), rssKB(s.pid())/1024)
+	logf("all %d Clusters Ready (control plane VmRSS %d MiB)", len(memberNames), procstat.RSSKB(s.pid())/1024)
 
 	// 5. Namespaces, created in the control plane and propagated by it, before any clock.
 	type workload struct {
@@ -288,8 +285,8 @@ func run() {
 		// Let the status write-back finish, then profile what stays live.
 		time.Sleep(20 * time.Second)
 		e.saveProfile(ctx, "/debug/pprof/heap", map[string]string{"gc": "1"}, *profile+".heap.pprof")
-		logf("control plane VmRSS after settling: %d MiB (anonymous %d MiB, file-backed %d MiB)", rssKB(s.pid())/1024,
-			statusKB(s.pid(), "RssAnon:")/1024, statusKB(s.pid(), "RssFile:")/1024)
+		logf("control plane VmRSS after settling: %d MiB (anonymous %d MiB, file-backed %d MiB)", procstat.RSSKB(s.pid())/1024,
+			procstat.StatusKB(s.pid(), "RssAnon:")/1024, procstat.StatusKB(s.pid(), "RssFile:")/1024)
 	}
 
 	select {
@@ -314,7 +311,7 @@ type env struct {
 	karmada karmadaclient.Interface
 	members []memberClient
 	stall   time.Duration
-	rss     *rssSampler
+	rss     *procstat.RSSSampler
 	// memberPIDs are every member process (etcd, kube-apiserver, KCM, scheduler, kwok).
 	memberPIDs []int
 }
@@ -494,9 +491,9 @@ func (e *env) runWorkload(ctx context.Context, name, ns string, n, workers int) 
 	if metricsErr != nil {
 		logf("read /metrics: %v", metricsErr)
 	}
-	e.rss.reset()
-	ticks0, mticks0 := cpuTicks(e.cp.pid()), sumTicks(e.memberPIDs)
-	busy0, all0 := machineTicks()
+	e.rss.Reset()
+	ticks0, mticks0 := procstat.CPUTicks(e.cp.pid()), procstat.SumTicks(e.memberPIDs)
+	busy0, all0 := procstat.MachineTicks()
 	logf("%s: creating %d Deployments in %s (%d worker(s))", name, n, ns, workers)
 
 	t0 := time.Now()
@@ -546,13 +543,13 @@ func (e *env) runWorkload(ctx context.Context, name, ns string, n, workers int) 
 
 	e.waitPropagated(ctx, tr, ns, createsDone)
 
-	r.endRSS = e.rss.sample()
-	r.peakRSS = e.rss.peak()
+	r.endRSS = e.rss.Sample()
+	r.peakRSS = e.rss.Peak()
 	lastSeen := tr.lastSeen()
 	window := time.Since(t0)
-	r.cpuPct = pct(cpuTicks(e.cp.pid())-ticks0, window)
-	r.membersPct = pct(sumTicks(e.memberPIDs)-mticks0, window)
-	if busy1, all1 := machineTicks(); all1 > all0 {
+	r.cpuPct = procstat.Pct(procstat.CPUTicks(e.cp.pid())-ticks0, window)
+	r.membersPct = procstat.Pct(procstat.SumTicks(e.memberPIDs)-mticks0, window)
+	if busy1, all1 := procstat.MachineTicks(); all1 > all0 {
 		r.machinePct = float64(busy1-busy0) / float64(all1-all0) * 100
 	}
 	r.allDur = lastSeen.Sub(t0)
@@ -1036,51 +1033,6 @@ func quantile(d []time.Duration, q float64) time.Duration {
 	return d[i]
 }
 
-// rssSampler keeps the peak VmRSS of pid, sampled every 200 ms.
-type rssSampler struct {
-	pid    int
-	mu     sync.Mutex
-	peakKB int
-}
-
-func (s *rssSampler) run(ctx context.Context) {
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.sample()
-		}
-	}
-}
-
-// sample reads VmRSS now (KiB), folding it into the peak.
-func (s *rssSampler) sample() int {
-	kb := rssKB(s.pid)
-	s.mu.Lock()
-	if kb > s.peakKB {
-		s.peakKB = kb
-	}
-	s.mu.Unlock()
-	return kb
-}
-
-// reset starts a new peak window at the current VmRSS.
-func (s *rssSampler) reset() {
-	kb := rssKB(s.pid)
-	s.mu.Lock()
-	s.peakKB = kb
-	s.mu.Unlock()
-}
-
-func (s *rssSampler) peak() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.peakKB
-}
-
 type server struct {
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -1141,77 +1093,6 @@ func withCodec(cfg *rest.Config) *rest.Config {
 	c := rest.CopyConfig(cfg)
 	c.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
 	return c
-}
-
-// cpuTicks is utime+stime of pid in clock ticks (0 if it is gone).
-func cpuTicks(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// pid (comm) state ppid ...: utime and stime are fields 14 and 15, i.e. 11 and 12
-	// after the closing parenthesis of comm (which may contain spaces).
-	i := strings.LastIndexByte(string(b), ')')
-	f := strings.Fields(string(b[i+1:]))
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return utime + stime
-}
-
-func sumTicks(pids []int) int64 {
-	var t int64
-	for _, pid := range pids {
-		t += cpuTicks(pid)
-	}
-	return t
-}
-
-// machineTicks is the busy and total time of all CPUs from /proc/stat's "cpu" line (busy =
-// total less idle and iowait).
-func machineTicks() (busy, total int64) {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, 0
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line)
-	if len(f) < 6 || f[0] != "cpu" {
-		return 0, 0
-	}
-	var idle int64
-	for i, v := range f[1:] {
-		n, _ := strconv.ParseInt(v, 10, 64)
-		if i >= 8 { // guest and guest_nice are already counted in user and nice
-			break
-		}
-		total += n
-		if i == 3 || i == 4 {
-			idle += n
-		}
-	}
-	return total - idle, total
-}
-
-func pct(ticks int64, d time.Duration) float64 {
-	return float64(ticks) / clockTicks / d.Seconds() * 100
-}
-
-// rssKB is VmRSS of pid in KiB (0 if it is gone).
-func rssKB(pid int) int { return statusKB(pid, "VmRSS:") }
-
-// statusKB is one "<field> <n> kB" line of /proc/<pid>/status (0 if absent).
-func statusKB(pid int, field string) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, field) {
-			kb, _ := strconv.Atoi(strings.Fields(line)[1])
-			return kb
-		}
-	}
-	return 0
 }
 
 // commandLine is this run's command, as typed (`go run` shows as such).

@@ -63,13 +63,11 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 
+	"github.com/karmada-one/karmada-one/hack/bench/internal/procstat"
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
 	"github.com/karmada-one/karmada-one/test/members"
 )
-
-// clockTicks is USER_HZ, the unit of utime/stime in /proc/<pid>/stat.
-const clockTicks = 100
 
 // tableAccept is what kubectl sends for human output.
 const tableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
@@ -122,7 +120,7 @@ func run() {
 	}
 	cmdline := commandLine()
 	logf("command: %s", cmdline)
-	load := loadAvg()
+	load := procstat.LoadAvg()
 	logf("load average at start: %s (%d cores)", load, runtime.NumCPU())
 
 	binAbs, err := filepath.Abs(*binary)
@@ -280,17 +278,17 @@ func run() {
 	e.createPods(ctx, r)
 	e.waitRunning(ctx, r)
 	logf("settling %s", o.settle)
-	ticks0, t0 := cpuTicks(s.pid()), time.Now()
+	ticks0, t0 := procstat.CPUTicks(s.pid()), time.Now()
 	time.Sleep(o.settle)
-	r.idleCPU = pct(cpuTicks(s.pid())-ticks0, time.Since(t0))
+	r.idleCPU = procstat.Pct(procstat.CPUTicks(s.pid())-ticks0, time.Since(t0))
 	r.before = e.checkpoint(ctx, "pods Running, before any view use")
 	r.podJSON = e.podSize(ctx)
 
 	// 5. The view.
-	sampler := &rssSampler{pid: s.pid()}
-	sampler.reset()
+	sampler := procstat.NewRSSSampler(s.pid())
+	sampler.Reset()
 	sctx, scancel := context.WithCancel(ctx)
-	go sampler.run(sctx)
+	go sampler.Run(sctx)
 	viewArgs := []string{"--kubeconfig", cpKubeconfig, "--context", "karmada", "get", "pods", "-A"}
 
 	reads0 := e.reads(ctx)
@@ -328,15 +326,15 @@ func run() {
 		close(profiled)
 	}
 	readsT0 := e.reads(ctx)
-	r.peakWarm = sampler.peak()
-	sampler.reset()
+	r.peakWarm = sampler.Peak()
+	sampler.Reset()
 	r.view = e.series(ctx, "view", viewArgs, o.pods, s.pid())
 	r.timedReads = e.reads(ctx).sub(readsT0)
 	<-profiled
-	r.peakPaged = sampler.peak()
-	sampler.reset()
+	r.peakPaged = sampler.Peak()
+	sampler.Reset()
 	r.viewAll = e.series(ctx, "view --chunk-size=0", append(viewArgs, "--chunk-size=0"), o.pods, s.pid())
-	r.peakAll = sampler.peak()
+	r.peakAll = sampler.Peak()
 
 	// Single page requests.
 	pageURL := viewCfg.Host + "/api/v1/pods?limit=500"
@@ -427,7 +425,7 @@ type checkpoint struct {
 }
 
 func (e *env) checkpoint(ctx context.Context, what string) checkpoint {
-	c := checkpoint{what: what, rssKB: rssKB(e.cp.pid()), heapMB: -1}
+	c := checkpoint{what: what, rssKB: procstat.RSSKB(e.cp.pid()), heapMB: -1}
 	// /debug/pprof/heap?gc=1 runs a collection before writing the profile.
 	if _, err := e.cpREST.Get().AbsPath("/debug/pprof/heap").Param("gc", "1").DoRaw(ctx); err != nil {
 		logf("forced GC: %v", err)
@@ -767,7 +765,7 @@ type runs struct {
 // the CPU of the server process pid and of the members meanwhile.
 func (e *env) series(ctx context.Context, label string, args []string, want, pid int) runs {
 	var out runs
-	t0, m0 := cpuTicks(pid), sumTicks(e.memberPIDs)
+	t0, m0 := procstat.CPUTicks(pid), procstat.SumTicks(e.memberPIDs)
 	for i := 0; i < e.o.runs; i++ {
 		k := e.kubectlRun(ctx, args, want)
 		out.wall = append(out.wall, k.wall)
@@ -775,9 +773,9 @@ func (e *env) series(ctx context.Context, label string, args []string, want, pid
 		logf("%s run %d/%d: %s (kubectl CPU %s)", label, i+1, e.o.runs, ms(k.wall), ms(k.cpu))
 	}
 	perRun := func(ticks int64) time.Duration {
-		return time.Duration(float64(ticks) / clockTicks / float64(e.o.runs) * float64(time.Second))
+		return time.Duration(float64(ticks) / procstat.ClockTicks / float64(e.o.runs) * float64(time.Second))
 	}
-	out.server, out.members = perRun(cpuTicks(pid)-t0), perRun(sumTicks(e.memberPIDs)-m0)
+	out.server, out.members = perRun(procstat.CPUTicks(pid)-t0), perRun(procstat.SumTicks(e.memberPIDs)-m0)
 	sortDurations(out.wall)
 	sortDurations(out.cpu)
 	return out
@@ -915,41 +913,6 @@ func quantile(d []time.Duration, q float64) time.Duration {
 	return d[i]
 }
 
-// rssSampler keeps the peak VmRSS of pid, sampled every 200 ms.
-type rssSampler struct {
-	pid    int
-	mu     sync.Mutex
-	peakKB int
-}
-
-func (s *rssSampler) run(ctx context.Context) {
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			kb := rssKB(s.pid)
-			s.mu.Lock()
-			s.peakKB = max(s.peakKB, kb)
-			s.mu.Unlock()
-		}
-	}
-}
-
-func (s *rssSampler) reset() {
-	s.mu.Lock()
-	s.peakKB = rssKB(s.pid)
-	s.mu.Unlock()
-}
-
-func (s *rssSampler) peak() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.peakKB
-}
-
 type server struct {
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -1005,59 +968,6 @@ func start(binary, dir string) (*server, time.Duration) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// cpuTicks is utime+stime of pid in clock ticks (0 if it is gone).
-func cpuTicks(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	f := strings.Fields(string(b[i+1:]))
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return utime + stime
-}
-
-func sumTicks(pids []int) int64 {
-	var t int64
-	for _, pid := range pids {
-		t += cpuTicks(pid)
-	}
-	return t
-}
-
-func pct(ticks int64, d time.Duration) float64 {
-	return float64(ticks) / clockTicks / d.Seconds() * 100
-}
-
-// rssKB is VmRSS of pid in KiB (0 if it is gone).
-func rssKB(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			kb, _ := strconv.Atoi(strings.Fields(line)[1])
-			return kb
-		}
-	}
-	return 0
-}
-
-// loadAvg is the 1, 5 and 15 minute load average.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // commandLine is this run's command, as typed (`go run` shows as such).

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,6 +54,10 @@ type Options struct {
 	Members map[string][]members.NodeSpec
 	// ExtraFlags are added to the control plane's flags (feature gates, intervals).
 	ExtraFlags []string
+	// Name, when set, prefixes the control plane's log file ("<name>-e2e-*.log").
+	Name string
+	// StartConcurrently starts the members in parallel instead of one after another.
+	StartConcurrently bool
 }
 
 // Env is a running control plane with joined members.
@@ -76,7 +81,11 @@ type Env struct {
 func Setup(t *testing.T, o Options) *Env {
 	t.Helper()
 	var logFile *os.File
-	if f, err := os.CreateTemp("", "e2e-*.log"); err == nil {
+	pattern := "e2e-*.log"
+	if o.Name != "" {
+		pattern = o.Name + "-" + pattern
+	}
+	if f, err := os.CreateTemp("", pattern); err == nil {
 		logFile = f
 		quietKlog(f)
 		t.Logf("control plane log: %s", f.Name())
@@ -100,17 +109,7 @@ func Setup(t *testing.T, o Options) *Env {
 		e.MemberNames = append(e.MemberNames, name)
 	}
 	sort.Strings(e.MemberNames)
-	dir := t.TempDir()
-	for _, name := range e.MemberNames {
-		m, err := members.Start(ctx, bins, members.Options{Name: name, Dir: filepath.Join(dir, name), Nodes: o.Members[name], DieWithParent: true})
-		if err != nil {
-			t.Fatalf("starting %s: %v", name, err)
-		}
-		t.Cleanup(func() { _ = m.Stop() })
-		e.Members[name] = m
-		e.MKube[name] = kubernetes.NewForConfigOrDie(m.RESTConfig())
-		e.MDyn[name] = dynamic.NewForConfigOrDie(m.RESTConfig())
-	}
+	e.startMembers(t, ctx, bins, o)
 	flags := append([]string{"--cluster-status-update-frequency=1s", "--cluster-success-threshold=2s", "--cluster-failure-threshold=4s"}, o.ExtraFlags...)
 	e.CP = cpframework.StartInProcess(t, cpframework.Options{Controllers: true, ExtraFlags: flags})
 	if logFile != nil {
@@ -146,6 +145,51 @@ func Setup(t *testing.T, o Options) *Env {
 		return nil
 	})
 	return e
+}
+
+// startMembers starts the members (in parallel with o.StartConcurrently) and their clients.
+func (e *Env) startMembers(t *testing.T, ctx context.Context, bins *members.Binaries, o Options) {
+	t.Helper()
+	dir := t.TempDir()
+	start := func(name string) (*members.Member, error) {
+		m, err := members.Start(ctx, bins, members.Options{Name: name, Dir: filepath.Join(dir, name), Nodes: o.Members[name], DieWithParent: true})
+		if err != nil {
+			return nil, fmt.Errorf("starting %s: %w", name, err)
+		}
+		return m, nil
+	}
+	started := make([]*members.Member, len(e.MemberNames))
+	errs := make([]error, len(e.MemberNames))
+	if o.StartConcurrently {
+		var wg sync.WaitGroup
+		for i, name := range e.MemberNames {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				started[i], errs[i] = start(name)
+			}()
+		}
+		wg.Wait()
+	} else {
+		for i, name := range e.MemberNames {
+			if started[i], errs[i] = start(name); errs[i] != nil {
+				break
+			}
+		}
+	}
+	for i, name := range e.MemberNames {
+		m := started[i]
+		if m == nil {
+			continue
+		}
+		t.Cleanup(func() { _ = m.Stop() })
+		e.Members[name] = m
+		e.MKube[name] = kubernetes.NewForConfigOrDie(m.RESTConfig())
+		e.MDyn[name] = dynamic.NewForConfigOrDie(m.RESTConfig())
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // quietKlog sends klog (errors included) to w only.
@@ -341,8 +385,18 @@ func (e *Env) RB(ns, name string) (*workv1alpha2.ResourceBinding, error) {
 // WaitRB waits until the binding exists and check (if any) accepts it.
 func (e *Env) WaitRB(t *testing.T, ns, name string, check func(*workv1alpha2.ResourceBinding) error) *workv1alpha2.ResourceBinding {
 	t.Helper()
+	return e.WaitRBFor(t, "", ns, name, check)
+}
+
+// WaitRBFor is WaitRB with what the check waits for, said when it times out.
+func (e *Env) WaitRBFor(t *testing.T, what, ns, name string, check func(*workv1alpha2.ResourceBinding) error) *workv1alpha2.ResourceBinding {
+	t.Helper()
+	desc := fmt.Sprintf("ResourceBinding %s/%s", ns, name)
+	if what != "" {
+		desc += ": " + what
+	}
 	var rb *workv1alpha2.ResourceBinding
-	Eventually(t, WaitTimeout, fmt.Sprintf("ResourceBinding %s/%s", ns, name), func() error {
+	Eventually(t, WaitTimeout, desc, func() error {
 		var err error
 		if rb, err = e.RB(ns, name); err != nil {
 			return err

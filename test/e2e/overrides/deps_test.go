@@ -14,6 +14,7 @@ import (
 
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/names"
+	"github.com/karmada-one/karmada-one/test/e2e/framework"
 )
 
 // requiredBy checks an attached binding's spec.requiredBy: exactly the referrer bindings
@@ -56,7 +57,7 @@ func testPropagateDeps(t *testing.T, e *env) {
 // follows the Deployment when it moves, a Secret added to the pod spec later follows, and a
 // ConfigMap shared by two workloads stays as long as one of them needs it.
 func testPropagateDepsGuide(t *testing.T, e *env) {
-	ns := e.namespace(t, "e2e-ov-deps")
+	ns := e.Namespace(t, "e2e-ov-deps")
 	attached := names.GenerateBindingName("ConfigMap", "my-nginx-config")
 	referrer := names.GenerateBindingName("Deployment", "my-nginx")
 	if attached != "my-nginx-config-configmap" {
@@ -64,16 +65,16 @@ func testPropagateDepsGuide(t *testing.T, e *env) {
 	}
 
 	// The guide: ConfigMap + Deployment, then the policy with propagateDeps, 1:1 over two clusters.
-	e.apply(t, ns, guideYAML(t, "configmap-my-nginx-config.yaml")+"\n---\n"+guideYAML(t, "deployment-my-nginx.yaml"))
-	e.apply(t, ns, guideYAML(t, "propagationpolicy-my-nginx-propagate-deps.yaml"))
+	e.Apply(t, ns, framework.GuideYAML(t, "configmap-my-nginx-config.yaml")+"\n---\n"+framework.GuideYAML(t, "deployment-my-nginx.yaml"))
+	e.Apply(t, ns, framework.GuideYAML(t, "propagationpolicy-my-nginx-propagate-deps.yaml"))
 	for _, m := range both {
-		e.waitDeploymentReady(t, m, ns, "my-nginx", 1)
+		e.WaitDeploymentReady(t, m, ns, "my-nginx", 1)
 	}
-	e.waitOnly(t, deploymentsGVR, ns, "my-nginx", both...)
-	e.waitOnly(t, configmapsGVR, ns, "my-nginx-config", both...)
-	e.waitRB(t, "requiredBy my-nginx over member1, member2", ns, attached,
+	e.WaitOnly(t, framework.DeploymentsGVR, ns, "my-nginx", both...)
+	e.WaitOnly(t, framework.ConfigMapsGVR, ns, "my-nginx-config", both...)
+	e.WaitRBFor(t, "requiredBy my-nginx over member1, member2", ns, attached,
 		requiredBy(ns, map[string][]string{referrer: both}, referrer))
-	e.waitRB(t, "dependencies annotation naming my-nginx-config", ns, referrer, func(rb *workv1alpha2.ResourceBinding) error {
+	e.WaitRBFor(t, "dependencies annotation naming my-nginx-config", ns, referrer, func(rb *workv1alpha2.ResourceBinding) error {
 		if v := rb.Annotations[workv1alpha2.BindingDependenciesAnnotationKey]; !strings.Contains(v, "my-nginx-config") {
 			return fmt.Errorf("annotation %s = %q", workv1alpha2.BindingDependenciesAnnotationKey, v)
 		}
@@ -81,7 +82,7 @@ func testPropagateDepsGuide(t *testing.T, e *env) {
 	})
 
 	// Moving the Deployment to member2 only moves its ConfigMap.
-	e.apply(t, ns, `apiVersion: policy.karmada.io/v1alpha1
+	e.Apply(t, ns, `apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata:
   name: my-nginx-propagation
@@ -96,26 +97,26 @@ spec:
       clusterNames:
         - member2
 `)
-	e.waitOnly(t, deploymentsGVR, ns, "my-nginx", "member2")
-	e.waitDeploymentReady(t, "member2", ns, "my-nginx", 2)
-	e.waitOnly(t, configmapsGVR, ns, "my-nginx-config", "member2")
-	e.waitRB(t, "requiredBy my-nginx over member2", ns, attached,
+	e.WaitOnly(t, framework.DeploymentsGVR, ns, "my-nginx", "member2")
+	e.WaitDeploymentReady(t, "member2", ns, "my-nginx", 2)
+	e.WaitOnly(t, framework.ConfigMapsGVR, ns, "my-nginx-config", "member2")
+	e.WaitRBFor(t, "requiredBy my-nginx over member2", ns, attached,
 		requiredBy(ns, map[string][]string{referrer: {"member2"}}, referrer))
 
 	// A Secret added to the pod spec later follows (envFrom), and so does one referenced
 	// before it exists (a secret volume), once it is created.
-	e.kubectl(t, "", "create", "secret", "generic", "my-nginx-env", "-n", ns, "--from-literal=PASSWORD=s3cret")
-	e.kubectl(t, "", "patch", "deployment", "my-nginx", "-n", ns, "--type=json", "-p",
+	e.Kubectl(t, "", "create", "secret", "generic", "my-nginx-env", "-n", ns, "--from-literal=PASSWORD=s3cret")
+	e.Kubectl(t, "", "patch", "deployment", "my-nginx", "-n", ns, "--type=json", "-p",
 		`[{"op":"add","path":"/spec/template/spec/containers/0/envFrom","value":[{"secretRef":{"name":"my-nginx-env"}}]},`+
 			`{"op":"add","path":"/spec/template/spec/volumes/-","value":{"name":"tls","secret":{"secretName":"my-nginx-tls"}}}]`)
-	e.waitOnly(t, secretsGVR, ns, "my-nginx-env", "member2")
-	e.kubectl(t, "", "create", "secret", "generic", "my-nginx-tls", "-n", ns, "--from-literal=tls.crt=CERT")
-	e.waitOnly(t, secretsGVR, ns, "my-nginx-tls", "member2")
-	e.waitOnly(t, configmapsGVR, ns, "my-nginx-config", "member2")
+	e.WaitOnly(t, secretsGVR, ns, "my-nginx-env", "member2")
+	e.Kubectl(t, "", "create", "secret", "generic", "my-nginx-tls", "-n", ns, "--from-literal=tls.crt=CERT")
+	e.WaitOnly(t, secretsGVR, ns, "my-nginx-tls", "member2")
+	e.WaitOnly(t, framework.ConfigMapsGVR, ns, "my-nginx-config", "member2")
 
 	// A second workload using the same ConfigMap, with its own policy, in member1 and member2.
 	referrer2 := names.GenerateBindingName("Deployment", "my-nginx-2")
-	e.apply(t, ns, `apiVersion: apps/v1
+	e.Apply(t, ns, `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: my-nginx-2
@@ -155,26 +156,26 @@ spec:
         - member2
 `)
 	for _, m := range both {
-		e.waitDeploymentReady(t, m, ns, "my-nginx-2", 1)
+		e.WaitDeploymentReady(t, m, ns, "my-nginx-2", 1)
 	}
-	e.waitOnly(t, configmapsGVR, ns, "my-nginx-config", both...)
-	e.waitRB(t, "requiredBy my-nginx and my-nginx-2", ns, attached,
+	e.WaitOnly(t, framework.ConfigMapsGVR, ns, "my-nginx-config", both...)
+	e.WaitRBFor(t, "requiredBy my-nginx and my-nginx-2", ns, attached,
 		requiredBy(ns, map[string][]string{referrer: {"member2"}, referrer2: both}, referrer, referrer2))
 
 	// Deleting the first workload: the ConfigMap stays (my-nginx-2 needs it), its Secrets go.
-	e.kubectl(t, "", "delete", "deployment", "my-nginx", "-n", ns)
-	e.waitOnly(t, deploymentsGVR, ns, "my-nginx")
-	e.waitRB(t, "requiredBy my-nginx-2 only", ns, attached, requiredBy(ns, map[string][]string{referrer2: both}, referrer2))
-	e.waitOnly(t, configmapsGVR, ns, "my-nginx-config", both...)
-	e.waitOnly(t, secretsGVR, ns, "my-nginx-env")
-	e.waitOnly(t, secretsGVR, ns, "my-nginx-tls")
+	e.Kubectl(t, "", "delete", "deployment", "my-nginx", "-n", ns)
+	e.WaitOnly(t, framework.DeploymentsGVR, ns, "my-nginx")
+	e.WaitRBFor(t, "requiredBy my-nginx-2 only", ns, attached, requiredBy(ns, map[string][]string{referrer2: both}, referrer2))
+	e.WaitOnly(t, framework.ConfigMapsGVR, ns, "my-nginx-config", both...)
+	e.WaitOnly(t, secretsGVR, ns, "my-nginx-env")
+	e.WaitOnly(t, secretsGVR, ns, "my-nginx-tls")
 
 	// Deleting the second: the ConfigMap goes from the members, its attached binding too.
-	e.kubectl(t, "", "delete", "deployment", "my-nginx-2", "-n", ns)
-	e.waitOnly(t, deploymentsGVR, ns, "my-nginx-2")
-	e.waitOnly(t, configmapsGVR, ns, "my-nginx-config")
-	eventually(t, waitTimeout, "attached binding "+attached+" deleted", func() error {
-		rb, err := e.rb(ns, attached)
+	e.Kubectl(t, "", "delete", "deployment", "my-nginx-2", "-n", ns)
+	e.WaitOnly(t, framework.DeploymentsGVR, ns, "my-nginx-2")
+	e.WaitOnly(t, framework.ConfigMapsGVR, ns, "my-nginx-config")
+	framework.Eventually(t, framework.WaitTimeout, "attached binding "+attached+" deleted", func() error {
+		rb, err := e.RB(ns, attached)
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
@@ -184,7 +185,7 @@ spec:
 		return fmt.Errorf("still there: requiredBy %+v, deletionTimestamp %v", rb.Spec.RequiredBy, rb.DeletionTimestamp)
 	})
 	// The template itself stays in the control plane.
-	e.kubectl(t, "", "get", "configmap", "my-nginx-config", "-n", ns)
+	e.Kubectl(t, "", "get", "configmap", "my-nginx-config", "-n", ns)
 }
 
 // sharedDeployment is a Deployment of one replica that reads ConfigMap shared-config, with
@@ -264,7 +265,7 @@ func ptrStrBool(p *bool) string {
 
 // events lists the control plane's Events in ns about the object kind/name with reason.
 func (e *env) events(ns, kind, name, reason string) ([]corev1.Event, error) {
-	list, err := kubernetes.NewForConfigOrDie(e.cp.Config).CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
+	list, err := kubernetes.NewForConfigOrDie(e.CP.Config).CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +283,7 @@ func (e *env) events(ns, kind, name, reason string) ([]corev1.Event, error) {
 func (e *env) waitEvent(t *testing.T, ns, kind, name, reason, typ, message string) corev1.Event {
 	t.Helper()
 	var found corev1.Event
-	eventually(t, waitTimeout, fmt.Sprintf("%s Event %s on %s %s/%s", typ, reason, kind, ns, name), func() error {
+	framework.Eventually(t, framework.WaitTimeout, fmt.Sprintf("%s Event %s on %s %s/%s", typ, reason, kind, ns, name), func() error {
 		evs, err := e.events(ns, kind, name, reason)
 		if err != nil {
 			return err
@@ -306,19 +307,19 @@ func (e *env) waitEvent(t *testing.T, ns, kind, name, reason, typ, message strin
 // takes the values again when a referrer changes or goes; the distributor's other Events are
 // those of Karmada, once per state.
 func testSharedDependencyPolicies(t *testing.T, e *env) {
-	ns := e.namespace(t, "e2e-ov-deps-shared")
+	ns := e.Namespace(t, "e2e-ov-deps-shared")
 	attached := names.GenerateBindingName("ConfigMap", "shared-config")
 	zeta := names.GenerateBindingName("Deployment", "zeta")
 	alpha := names.GenerateBindingName("Deployment", "alpha")
 
-	e.kubectl(t, "", "create", "configmap", "shared-config", "-n", ns, "--from-literal=k=v")
+	e.Kubectl(t, "", "create", "configmap", "shared-config", "-n", ns, "--from-literal=k=v")
 	// zeta (Overwrite, preserved) first, so that requiredBy's arrival order is not sorted.
-	e.apply(t, ns, sharedDeployment("zeta", "member1", "Overwrite", true))
-	e.waitOnly(t, configmapsGVR, ns, "shared-config", "member1")
-	e.waitRB(t, "zeta alone: its values, explicit", ns, attached, dependencyValues("Overwrite", true, zeta))
-	e.apply(t, ns, sharedDeployment("alpha", "member2", "Abort", false))
-	e.waitOnly(t, configmapsGVR, ns, "shared-config", both...)
-	e.waitRB(t, "zeta and alpha: the most permissive values", ns, attached, dependencyValues("Overwrite", true, zeta, alpha))
+	e.Apply(t, ns, sharedDeployment("zeta", "member1", "Overwrite", true))
+	e.WaitOnly(t, framework.ConfigMapsGVR, ns, "shared-config", "member1")
+	e.WaitRBFor(t, "zeta alone: its values, explicit", ns, attached, dependencyValues("Overwrite", true, zeta))
+	e.Apply(t, ns, sharedDeployment("alpha", "member2", "Abort", false))
+	e.WaitOnly(t, framework.ConfigMapsGVR, ns, "shared-config", both...)
+	e.WaitRBFor(t, "zeta and alpha: the most permissive values", ns, attached, dependencyValues("Overwrite", true, zeta, alpha))
 	e.waitEvent(t, ns, "ResourceBinding", attached, "DependencyPolicyConflict", corev1.EventTypeWarning,
 		"Dependency policy conflict detected: ConflictResolution conflicted (Overwrite vs Abort); PreserveResourcesOnDeletion conflicted (true vs false).")
 
@@ -331,11 +332,11 @@ func testSharedDependencyPolicies(t *testing.T, e *env) {
 	}
 
 	// zeta's policy agrees with alpha's: the values follow, zeta keeps its place.
-	e.apply(t, ns, sharedPolicy("zeta", "member1", "Abort", false))
-	e.waitRB(t, "zeta switched to Abort/false", ns, attached, dependencyValues("Abort", false, zeta, alpha))
+	e.Apply(t, ns, sharedPolicy("zeta", "member1", "Abort", false))
+	e.WaitRBFor(t, "zeta switched to Abort/false", ns, attached, dependencyValues("Abort", false, zeta, alpha))
 	// And back.
-	e.apply(t, ns, sharedPolicy("zeta", "member1", "Overwrite", true))
-	e.waitRB(t, "zeta back to Overwrite/true", ns, attached, dependencyValues("Overwrite", true, zeta, alpha))
+	e.Apply(t, ns, sharedPolicy("zeta", "member1", "Overwrite", true))
+	e.WaitRBFor(t, "zeta back to Overwrite/true", ns, attached, dependencyValues("Overwrite", true, zeta, alpha))
 
 	// The dependencies did not change meanwhile: one GetDependenciesSucceed each, recorded once.
 	for _, d := range []string{"zeta", "alpha"} {
@@ -351,11 +352,11 @@ func testSharedDependencyPolicies(t *testing.T, e *env) {
 	// zeta goes: alpha alone decides. The ConfigMap's Work for member1 goes, but its copy
 	// there stays: it was carried with preserveResourcesOnDeletion, as zeta asked (zeta's
 	// own Deployment stays there too, and needs it).
-	e.kubectl(t, "", "delete", "deployment", "zeta", "-n", ns)
-	e.waitRB(t, "alpha alone", ns, attached, dependencyValues("Abort", false, alpha))
+	e.Kubectl(t, "", "delete", "deployment", "zeta", "-n", ns)
+	e.WaitRBFor(t, "alpha alone", ns, attached, dependencyValues("Abort", false, alpha))
 	work := names.GenerateWorkName("ConfigMap", "shared-config", ns)
-	eventually(t, waitTimeout, "Work "+work+" gone from member1", func() error {
-		w, err := e.work("member1", work)
+	framework.Eventually(t, framework.WaitTimeout, "Work "+work+" gone from member1", func() error {
+		w, err := e.Work("member1", work)
 		if apierrors.IsNotFound(err) {
 			return nil
 		} else if err != nil {
@@ -363,8 +364,8 @@ func testSharedDependencyPolicies(t *testing.T, e *env) {
 		}
 		return fmt.Errorf("still there, preserveResourcesOnDeletion %s", ptrStrBool(w.Spec.PreserveResourcesOnDeletion))
 	})
-	e.waitOnly(t, configmapsGVR, ns, "shared-config", both...)
-	e.waitOnly(t, deploymentsGVR, ns, "zeta", "member1")
+	e.WaitOnly(t, framework.ConfigMapsGVR, ns, "shared-config", both...)
+	e.WaitOnly(t, framework.DeploymentsGVR, ns, "zeta", "member1")
 }
 
 func firstCount(evs []corev1.Event) int32 {

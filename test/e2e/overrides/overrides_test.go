@@ -15,6 +15,7 @@ import (
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/names"
+	"github.com/karmada-one/karmada-one/test/e2e/framework"
 )
 
 // TestOverrides starts member1..3 and the control plane once and runs every scenario against
@@ -74,10 +75,10 @@ func imageRule(op string, kv ...string) string {
 // myconfigmap) in clusters, and waits until every one of them runs image myapp:1.0.0.
 func myappDeployment(t *testing.T, e *env, ns string, clusters []string) {
 	t.Helper()
-	e.apply(t, ns, guideYAML(t, "deployment-myapp.yaml"))
-	e.apply(t, ns, ppYAML("myapp", clusters, "apps/v1 Deployment myapp", "v1 ConfigMap myconfigmap"))
+	e.Apply(t, ns, framework.GuideYAML(t, "deployment-myapp.yaml"))
+	e.Apply(t, ns, ppYAML("myapp", clusters, "apps/v1 Deployment myapp", "v1 ConfigMap myconfigmap"))
 	e.waitImages(t, ns, "myapp", each("myapp:1.0.0", clusters...))
-	e.waitOnly(t, deploymentsGVR, ns, "myapp", clusters...)
+	e.WaitOnly(t, framework.DeploymentsGVR, ns, "myapp", clusters...)
 }
 
 // waitCommand waits until container myapp's command (or args, when args) is want in both
@@ -108,10 +109,10 @@ func (e *env) waitCommand(t *testing.T, ns string, args bool, want ...string) {
 // wanted value.
 func (e *env) waitConfigMapData(t *testing.T, ns, name, key string, want map[string]string) {
 	t.Helper()
-	eventually(t, waitTimeout, fmt.Sprintf("configmap %s/%s data.%s %s", ns, name, key, mapStr(want)), func() error {
+	framework.Eventually(t, framework.WaitTimeout, fmt.Sprintf("configmap %s/%s data.%s %s", ns, name, key, mapStr(want)), func() error {
 		var errs []string
 		for _, m := range sortedKeys(want) {
-			u, err := e.memberGet(m, configmapsGVR, ns, name)
+			u, err := e.MemberGet(m, framework.ConfigMapsGVR, ns, name)
 			if err != nil {
 				errs = append(errs, fmt.Sprintf("%s: %v", m, err))
 				continue
@@ -135,7 +136,7 @@ func (e *env) waitConfigMapData(t *testing.T, ns, name, key string, want map[str
 // the OverridePolicy "example", re-applied with other rules) and checks the guide's result in
 // member1 and member2, and the applied-overrides annotation of the Works.
 func testGuideOverriders(t *testing.T, e *env) {
-	ns := e.namespace(t, "e2e-ov-guide")
+	ns := e.Namespace(t, "e2e-ov-guide")
 	myappDeployment(t, e, ns, both)
 	workHas := func(overrider string) {
 		t.Helper()
@@ -148,18 +149,18 @@ func testGuideOverriders(t *testing.T, e *env) {
 		{"overridepolicy-image-repository-replace.yaml", "myapp2:1.0.0"},
 		{"overridepolicy-image-tag-remove.yaml", "myapp"},
 	} {
-		e.apply(t, ns, guideYAML(t, s.file))
+		e.Apply(t, ns, framework.GuideYAML(t, s.file))
 		e.waitImages(t, ns, "myapp", each(s.image, both...))
 		workHas("imageOverrider")
 	}
 
 	// 命令覆盖器, examples 1-2, on the guide's myapp with a command.
-	e.apply(t, ns, guideYAML(t, "deployment-myapp-command.yaml"))
-	e.apply(t, ns, guideYAML(t, "overridepolicy-command-add.yaml"))
+	e.Apply(t, ns, framework.GuideYAML(t, "deployment-myapp-command.yaml"))
+	e.Apply(t, ns, framework.GuideYAML(t, "overridepolicy-command-add.yaml"))
 	e.waitCommand(t, ns, false, "./myapp", "--parameter1=foo", "--parameter2=bar", "--cluster=member1")
 	e.waitImages(t, ns, "myapp", each("myapp", both...))
 	workHas("commandOverrider")
-	e.apply(t, ns, guideYAML(t, "overridepolicy-command-remove.yaml"))
+	e.Apply(t, ns, framework.GuideYAML(t, "overridepolicy-command-remove.yaml"))
 	e.waitCommand(t, ns, false, "./myapp", "--parameter2=bar")
 	workHas("commandOverrider")
 
@@ -170,19 +171,19 @@ func testGuideOverriders(t *testing.T, e *env) {
 			"    - overriders:\n        argsOverrider:\n          - containerName: myapp\n            operator: %s\n            value: [%s]\n",
 			op, strings.Join(values, ", ")))
 	}
-	e.apply(t, ns, argsPolicy("add", "--cluster=member1"))
+	e.Apply(t, ns, argsPolicy("add", "--cluster=member1"))
 	e.waitCommand(t, ns, true, "--cluster=member1")
 	e.waitCommand(t, ns, false, "./myapp", "--parameter1=foo", "--parameter2=bar") // the command is the template's again
 	workHas("argsOverrider")
-	e.kubectl(t, "", "patch", "deployment", "myapp", "-n", ns, "--type=json",
+	e.Kubectl(t, "", "patch", "deployment", "myapp", "-n", ns, "--type=json",
 		"-p", `[{"op":"add","path":"/spec/template/spec/containers/0/args","value":["--a=1","--b=2"]}]`)
 	e.waitCommand(t, ns, true, "--a=1", "--b=2", "--cluster=member1")
-	e.apply(t, ns, argsPolicy("remove", "--a=1"))
+	e.Apply(t, ns, argsPolicy("remove", "--a=1"))
 	e.waitCommand(t, ns, true, "--b=2")
 	workHas("argsOverrider")
 
 	// labelsOverrider / annotationsOverrider act on the object itself, not its pod template.
-	e.apply(t, ns, opYAML("OverridePolicy", "example", myappSelector,
+	e.Apply(t, ns, opYAML("OverridePolicy", "example", myappSelector,
 		"    - overriders:\n        labelsOverrider:\n          - operator: add\n            value:\n              env: prod\n"+
 			"        annotationsOverrider:\n          - operator: add\n            value:\n              example.io/owner: team-a\n"))
 	e.waitDeployments(t, "labels and annotations", ns, "myapp", each("env=prod example.io/owner=team-a", both...), func(d *appsv1.Deployment, _ string) error {
@@ -209,29 +210,29 @@ func testGuideOverriders(t *testing.T, e *env) {
 // number 2 (overridepolicy-plaintext-configmap-replace.yaml keeps it so); the same policy with
 // the string "2" is checked first, then the guide's policy verbatim.
 func testGuidePlaintext(t *testing.T, e *env) {
-	ns := e.namespace(t, "e2e-ov-plaintext")
-	e.apply(t, ns, guideYAML(t, "configmap-myconfigmap.yaml"))
-	e.apply(t, ns, ppYAML("myconfigmap", both, "v1 ConfigMap myconfigmap"))
+	ns := e.Namespace(t, "e2e-ov-plaintext")
+	e.Apply(t, ns, framework.GuideYAML(t, "configmap-myconfigmap.yaml"))
+	e.Apply(t, ns, ppYAML("myconfigmap", both, "v1 ConfigMap myconfigmap"))
 	e.waitConfigMapData(t, ns, "myconfigmap", "example", each("1", both...))
-	guide := guideYAML(t, "overridepolicy-plaintext-configmap-replace.yaml")
+	guide := framework.GuideYAML(t, "overridepolicy-plaintext-configmap-replace.yaml")
 	if !strings.Contains(guide, "value: 2\n") {
 		t.Fatalf("the guide's policy no longer reads \"value: 2\":\n%s", guide)
 	}
 
 	// value "2" (a string, as ConfigMap data must be).
-	e.apply(t, ns, strings.Replace(guide, "value: 2\n", "value: \"2\"\n", 1))
+	e.Apply(t, ns, strings.Replace(guide, "value: 2\n", "value: \"2\"\n", 1))
 	e.waitConfigMapData(t, ns, "myconfigmap", "example", each("2", both...))
 	e.waitWorkAnnotation(t, "ConfigMap", ns, "myconfigmap", policyv1alpha1.AppliedOverrides, both, "example:plaintext")
 
-	e.kubectl(t, "", "delete", "overridepolicy", "example", "-n", ns)
+	e.Kubectl(t, "", "delete", "overridepolicy", "example", "-n", ns)
 	e.waitConfigMapData(t, ns, "myconfigmap", "example", each("1", both...))
 
 	// The guide's policy as written: value 2 (a number). The guide shows example: 2 in the
 	// members; on failure, say what the binding reports.
-	e.apply(t, ns, guide)
-	if err := poll(waitTimeout, func() error {
+	e.Apply(t, ns, guide)
+	if err := framework.Poll(framework.WaitTimeout, func() error {
 		for _, m := range both {
-			u, err := e.memberGet(m, configmapsGVR, ns, "myconfigmap")
+			u, err := e.MemberGet(m, framework.ConfigMapsGVR, ns, "myconfigmap")
 			if err != nil {
 				return fmt.Errorf("%s: %v", m, err)
 			}
@@ -242,11 +243,11 @@ func testGuidePlaintext(t *testing.T, e *env) {
 		return nil
 	}); err != nil {
 		status := "<no binding>"
-		if rb, rbErr := e.rb(ns, names.GenerateBindingName("ConfigMap", "myconfigmap")); rbErr == nil {
+		if rb, rbErr := e.RB(ns, names.GenerateBindingName("ConfigMap", "myconfigmap")); rbErr == nil {
 			status = fmt.Sprintf("%+v", rb.Status.AggregatedStatus)
 		}
 		t.Fatalf("the guide's plaintext policy (value: 2) did not give example: 2 in the members within %s; last seen: %v; binding aggregatedStatus: %s",
-			waitTimeout, err, status)
+			framework.WaitTimeout, err, status)
 	}
 }
 
@@ -256,7 +257,7 @@ func testGuidePlaintext(t *testing.T, e *env) {
 // testTargetCluster applies the guide's 目标集群 examples to myapp in member1..3: each rule
 // reaches exactly the clusters its targetCluster selects, the others keep the template's image.
 func testTargetCluster(t *testing.T, e *env) {
-	ns := e.namespace(t, "e2e-ov-target")
+	ns := e.Namespace(t, "e2e-ov-target")
 	myappDeployment(t, e, ns, all3)
 	const plain, over = "myapp:1.0.0", "test-repo/myapp:1.0.0"
 	images := func(overridden ...string) map[string]string {
@@ -268,9 +269,9 @@ func testTargetCluster(t *testing.T, e *env) {
 	}
 	unchanged := func(what string) {
 		t.Helper()
-		consistently(t, 3*time.Second, what, func() error {
+		framework.Consistently(t, 3*time.Second, what, func() error {
 			for _, m := range all3 {
-				d, err := e.memberDeployment(m, ns, "myapp")
+				d, err := e.MemberDeployment(m, ns, "myapp")
 				if err != nil {
 					return err
 				}
@@ -284,33 +285,33 @@ func testTargetCluster(t *testing.T, e *env) {
 	cluster := "clusters.cluster.karmada.io"
 
 	// 标签选择器: cluster=member1. No Cluster has the label yet; labelling member1 re-renders.
-	e.apply(t, ns, guideYAML(t, "overridepolicy-target-cluster-label-selector.yaml"))
+	e.Apply(t, ns, framework.GuideYAML(t, "overridepolicy-target-cluster-label-selector.yaml"))
 	unchanged("no override while no Cluster is labelled cluster=member1")
-	e.kubectl(t, "", "label", cluster, "member1", "cluster=member1")
-	e.cleanupKubectl(t, "label", cluster, "member1", "cluster-")
+	e.Kubectl(t, "", "label", cluster, "member1", "cluster=member1")
+	e.CleanupKubectl(t, "label", cluster, "member1", "cluster-")
 	e.waitImages(t, ns, "myapp", images("member1"))
 	e.waitWorkAnnotation(t, "Deployment", ns, "myapp", policyv1alpha1.AppliedOverrides, []string{"member1"}, "example:imageOverrider")
 	e.waitWorkAnnotation(t, "Deployment", ns, "myapp", policyv1alpha1.AppliedOverrides, []string{"member2", "member3"})
 
 	// 字段选择器: spec.region In [cn-north-1]; then spec.provider.
-	e.apply(t, ns, guideYAML(t, "overridepolicy-target-cluster-field-selector.yaml"))
+	e.Apply(t, ns, framework.GuideYAML(t, "overridepolicy-target-cluster-field-selector.yaml"))
 	e.waitImages(t, ns, "myapp", images())
-	e.kubectl(t, "", "patch", cluster, "member2", "--type=merge", "-p", `{"spec":{"region":"cn-north-1"}}`)
-	e.cleanupKubectl(t, "patch", cluster, "member2", "--type=json", "-p", `[{"op":"remove","path":"/spec/region"}]`)
+	e.Kubectl(t, "", "patch", cluster, "member2", "--type=merge", "-p", `{"spec":{"region":"cn-north-1"}}`)
+	e.CleanupKubectl(t, "patch", cluster, "member2", "--type=json", "-p", `[{"op":"remove","path":"/spec/region"}]`)
 	e.waitImages(t, ns, "myapp", images("member2"))
-	e.apply(t, ns, strings.ReplaceAll(strings.ReplaceAll(guideYAML(t, "overridepolicy-target-cluster-field-selector.yaml"),
+	e.Apply(t, ns, strings.ReplaceAll(strings.ReplaceAll(framework.GuideYAML(t, "overridepolicy-target-cluster-field-selector.yaml"),
 		"key: region", "key: provider"), "- cn-north-1", "- huaweicloud"))
 	e.waitImages(t, ns, "myapp", images())
-	e.kubectl(t, "", "patch", cluster, "member3", "--type=merge", "-p", `{"spec":{"provider":"huaweicloud"}}`)
-	e.cleanupKubectl(t, "patch", cluster, "member3", "--type=json", "-p", `[{"op":"remove","path":"/spec/provider"}]`)
+	e.Kubectl(t, "", "patch", cluster, "member3", "--type=merge", "-p", `{"spec":{"provider":"huaweicloud"}}`)
+	e.CleanupKubectl(t, "patch", cluster, "member3", "--type=json", "-p", `[{"op":"remove","path":"/spec/provider"}]`)
 	e.waitImages(t, ns, "myapp", images("member3"))
 
 	// 集群名称: member1 only.
-	e.apply(t, ns, guideYAML(t, "overridepolicy-target-cluster-cluster-names.yaml"))
+	e.Apply(t, ns, framework.GuideYAML(t, "overridepolicy-target-cluster-cluster-names.yaml"))
 	e.waitImages(t, ns, "myapp", images("member1"))
 
 	// 排除: every cluster but member1.
-	e.apply(t, ns, guideYAML(t, "overridepolicy-target-cluster-exclude.yaml"))
+	e.Apply(t, ns, framework.GuideYAML(t, "overridepolicy-target-cluster-exclude.yaml"))
 	e.waitImages(t, ns, "myapp", images("member2", "member3"))
 	e.waitWorkAnnotation(t, "Deployment", ns, "myapp", policyv1alpha1.AppliedOverrides, []string{"member2", "member3"}, "example:imageOverrider")
 	e.waitWorkAnnotation(t, "Deployment", ns, "myapp", policyv1alpha1.AppliedOverrides, []string{"member1"})
@@ -322,23 +323,23 @@ func testTargetCluster(t *testing.T, e *env) {
 // testPolicyLifecycle edits an OverridePolicy (members re-render promptly), edits the template
 // under it (the override stays), and deletes it (members get the template back).
 func testPolicyLifecycle(t *testing.T, e *env) {
-	ns := e.namespace(t, "e2e-ov-lifecycle")
+	ns := e.Namespace(t, "e2e-ov-lifecycle")
 	myappDeployment(t, e, ns, both)
 
-	e.apply(t, ns, guideYAML(t, "overridepolicy-image-registry-add.yaml"))
+	e.Apply(t, ns, framework.GuideYAML(t, "overridepolicy-image-registry-add.yaml"))
 	e.waitImages(t, ns, "myapp", each("test-repo/myapp:1.0.0", both...))
 
 	start := time.Now()
-	e.kubectl(t, "", "patch", "overridepolicy", "example", "-n", ns, "--type=json",
+	e.Kubectl(t, "", "patch", "overridepolicy", "example", "-n", ns, "--type=json",
 		"-p", `[{"op":"replace","path":"/spec/overrideRules/0/overriders/imageOverrider/0/value","value":"registry.example.com"}]`)
 	e.waitImages(t, ns, "myapp", each("registry.example.com/myapp:1.0.0", both...))
 	t.Logf("edited policy reached both members after %s", time.Since(start).Round(100*time.Millisecond))
 
-	e.kubectl(t, "", "set", "image", "deployment/myapp", "myapp=myapp:2.0.0", "-n", ns)
+	e.Kubectl(t, "", "set", "image", "deployment/myapp", "myapp=myapp:2.0.0", "-n", ns)
 	e.waitImages(t, ns, "myapp", each("registry.example.com/myapp:2.0.0", both...))
 
 	start = time.Now()
-	e.kubectl(t, "", "delete", "overridepolicy", "example", "-n", ns)
+	e.Kubectl(t, "", "delete", "overridepolicy", "example", "-n", ns)
 	e.waitImages(t, ns, "myapp", each("myapp:2.0.0", both...))
 	t.Logf("deleted policy's override left both members after %s", time.Since(start).Round(100*time.Millisecond))
 	e.waitWorkAnnotation(t, "Deployment", ns, "myapp", policyv1alpha1.AppliedOverrides, both)
@@ -350,10 +351,10 @@ func testPolicyLifecycle(t *testing.T, e *env) {
 // testOrder: ClusterOverridePolicies first, then OverridePolicies; within each, match-all <
 // label-selected < name-selected, then by name; the last applied wins.
 func testOrder(t *testing.T, e *env) {
-	ns := e.namespace(t, "e2e-ov-order")
+	ns := e.Namespace(t, "e2e-ov-order")
 	myappDeployment(t, e, ns, both)
 	cop := "e2e-order-cop"
-	e.cleanupKubectl(t, "delete", "clusteroverridepolicy", cop, "--ignore-not-found")
+	e.CleanupKubectl(t, "delete", "clusteroverridepolicy", cop, "--ignore-not-found")
 
 	image := func(v string) map[string]string { return each(v+".example/myapp:"+v, both...) }
 	ann := func(key string, want ...string) {
@@ -362,52 +363,52 @@ func testOrder(t *testing.T, e *env) {
 	}
 
 	// A ClusterOverridePolicy selecting myapp by name.
-	e.apply(t, "", opYAML("ClusterOverridePolicy", cop,
+	e.Apply(t, "", opYAML("ClusterOverridePolicy", cop,
 		fmt.Sprintf("    - apiVersion: apps/v1\n      kind: Deployment\n      namespace: %s\n      name: myapp\n", ns),
 		imageRule("replace", "Registry", "cop.example", "Tag", "cop")))
 	e.waitImages(t, ns, "myapp", image("cop"))
 	ann(policyv1alpha1.AppliedClusterOverrides, cop+":imageOverrider")
 
 	// A label-selected OverridePolicy wins over the (name-selected) ClusterOverridePolicy.
-	e.apply(t, ns, opYAML("OverridePolicy", "zz-by-label",
+	e.Apply(t, ns, opYAML("OverridePolicy", "zz-by-label",
 		"    - apiVersion: apps/v1\n      kind: Deployment\n      labelSelector:\n        matchLabels:\n          app: myapp\n",
 		imageRule("replace", "Registry", "label.example", "Tag", "label")))
 	e.waitImages(t, ns, "myapp", image("label"))
 
 	// A name-selected one wins over the label-selected one, though its name sorts first.
-	e.apply(t, ns, opYAML("OverridePolicy", "aa-by-name", myappSelector,
+	e.Apply(t, ns, opYAML("OverridePolicy", "aa-by-name", myappSelector,
 		imageRule("replace", "Registry", "name.example", "Tag", "name")))
 	e.waitImages(t, ns, "myapp", image("name"))
 	ann(policyv1alpha1.AppliedOverrides, "aa-by-name:imageOverrider", "zz-by-label:imageOverrider")
 	ann(policyv1alpha1.AppliedClusterOverrides, cop+":imageOverrider")
 
 	// Removing them uncovers the next one down.
-	e.kubectl(t, "", "delete", "overridepolicy", "aa-by-name", "-n", ns)
+	e.Kubectl(t, "", "delete", "overridepolicy", "aa-by-name", "-n", ns)
 	e.waitImages(t, ns, "myapp", image("label"))
-	e.kubectl(t, "", "delete", "overridepolicy", "zz-by-label", "-n", ns)
+	e.Kubectl(t, "", "delete", "overridepolicy", "zz-by-label", "-n", ns)
 	e.waitImages(t, ns, "myapp", image("cop"))
 	ann(policyv1alpha1.AppliedOverrides)
 
 	// An OverridePolicy selecting everything (no resourceSelectors) still wins over the
 	// ClusterOverridePolicy: ClusterOverridePolicies are applied first.
-	e.apply(t, ns, "apiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy\nmetadata:\n  name: match-all\nspec:\n  overrideRules:\n"+
+	e.Apply(t, ns, "apiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy\nmetadata:\n  name: match-all\nspec:\n  overrideRules:\n"+
 		imageRule("replace", "Registry", "all.example", "Tag", "all"))
 	e.waitImages(t, ns, "myapp", image("all"))
-	e.kubectl(t, "", "delete", "overridepolicy", "match-all", "-n", ns)
-	e.kubectl(t, "", "delete", "clusteroverridepolicy", cop)
+	e.Kubectl(t, "", "delete", "overridepolicy", "match-all", "-n", ns)
+	e.Kubectl(t, "", "delete", "clusteroverridepolicy", cop)
 	e.waitImages(t, ns, "myapp", each("myapp:1.0.0", both...))
 	ann(policyv1alpha1.AppliedClusterOverrides)
 
 	// Equal priority (both name-selected): applied in name order, so p2 wins whichever came
 	// first.
-	e.apply(t, ns, opYAML("OverridePolicy", "p2", myappSelector, imageRule("replace", "Registry", "p2.example", "Tag", "p2")))
+	e.Apply(t, ns, opYAML("OverridePolicy", "p2", myappSelector, imageRule("replace", "Registry", "p2.example", "Tag", "p2")))
 	e.waitImages(t, ns, "myapp", image("p2"))
-	e.apply(t, ns, opYAML("OverridePolicy", "p1", myappSelector, imageRule("replace", "Registry", "p1.example", "Tag", "p1")))
+	e.Apply(t, ns, opYAML("OverridePolicy", "p1", myappSelector, imageRule("replace", "Registry", "p1.example", "Tag", "p1")))
 	ann(policyv1alpha1.AppliedOverrides, "p1:imageOverrider", "p2:imageOverrider")
 	e.waitImages(t, ns, "myapp", image("p2"))
-	consistently(t, 3*time.Second, "p2 winning over p1", func() error {
+	framework.Consistently(t, 3*time.Second, "p2 winning over p1", func() error {
 		for _, m := range both {
-			d, err := e.memberDeployment(m, ns, "myapp")
+			d, err := e.MemberDeployment(m, ns, "myapp")
 			if err != nil {
 				return err
 			}
@@ -418,8 +419,8 @@ func testOrder(t *testing.T, e *env) {
 		return nil
 	})
 	// Renaming the loser to sort last makes it the winner.
-	e.kubectl(t, "", "delete", "overridepolicy", "p1", "-n", ns)
-	e.apply(t, ns, opYAML("OverridePolicy", "p3", myappSelector, imageRule("replace", "Registry", "p3.example", "Tag", "p3")))
+	e.Kubectl(t, "", "delete", "overridepolicy", "p1", "-n", ns)
+	e.Apply(t, ns, opYAML("OverridePolicy", "p3", myappSelector, imageRule("replace", "Registry", "p3.example", "Tag", "p3")))
 	e.waitImages(t, ns, "myapp", image("p3"))
 }
 
@@ -430,9 +431,9 @@ func testOrder(t *testing.T, e *env) {
 // member2's copy; the binding's status names the policy and the path; fixing or deleting the
 // policy recovers.
 func testBrokenOverride(t *testing.T, e *env) {
-	ns := e.namespace(t, "e2e-ov-broken")
-	e.apply(t, ns, guideYAML(t, "configmap-myconfigmap.yaml"))
-	e.apply(t, ns, ppYAML("myconfigmap", both, "v1 ConfigMap myconfigmap"))
+	ns := e.Namespace(t, "e2e-ov-broken")
+	e.Apply(t, ns, framework.GuideYAML(t, "configmap-myconfigmap.yaml"))
+	e.Apply(t, ns, ppYAML("myconfigmap", both, "v1 ConfigMap myconfigmap"))
 	e.waitConfigMapData(t, ns, "myconfigmap", "example", each("1", both...))
 	rbName := names.GenerateBindingName("ConfigMap", "myconfigmap")
 
@@ -464,16 +465,16 @@ func testBrokenOverride(t *testing.T, e *env) {
 		return nil
 	}
 
-	e.apply(t, ns, policy("/data/missing", "x"))
-	rb := e.waitRB(t, "member2 not applied because of policy broken", ns, rbName, brokenStatus)
+	e.Apply(t, ns, policy("/data/missing", "x"))
+	rb := e.WaitRBFor(t, "member2 not applied because of policy broken", ns, rbName, brokenStatus)
 	it, _ := aggregatedItem(rb, "member2")
 	t.Logf("member2: appliedMessage %q", it.AppliedMessage)
 
 	// member1 still follows the template; member2 keeps its last good copy.
-	e.kubectl(t, "", "patch", "configmap", "myconfigmap", "-n", ns, "-p", `{"data":{"example":"3"}}`)
+	e.Kubectl(t, "", "patch", "configmap", "myconfigmap", "-n", ns, "-p", `{"data":{"example":"3"}}`)
 	e.waitConfigMapData(t, ns, "myconfigmap", "example", map[string]string{"member1": "3", "member2": "1"})
-	consistently(t, 3*time.Second, "member2 keeping its last good copy", func() error {
-		u, err := e.memberGet("member2", configmapsGVR, ns, "myconfigmap")
+	framework.Consistently(t, 3*time.Second, "member2 keeping its last good copy", func() error {
+		u, err := e.MemberGet("member2", framework.ConfigMapsGVR, ns, "myconfigmap")
 		if err != nil {
 			return err
 		}
@@ -482,21 +483,21 @@ func testBrokenOverride(t *testing.T, e *env) {
 		}
 		return nil
 	})
-	e.waitRB(t, "still not applied in member2", ns, rbName, brokenStatus)
+	e.WaitRBFor(t, "still not applied in member2", ns, rbName, brokenStatus)
 
 	// Fixing the policy recovers member2, with the override.
-	e.apply(t, ns, policy("/data/example", "fixed"))
+	e.Apply(t, ns, policy("/data/example", "fixed"))
 	e.waitConfigMapData(t, ns, "myconfigmap", "example", map[string]string{"member1": "3", "member2": "fixed"})
-	e.waitRB(t, "applied everywhere after the fix", ns, rbName, healthyStatus)
+	e.WaitRBFor(t, "applied everywhere after the fix", ns, rbName, healthyStatus)
 
 	// Breaking it again and deleting it recovers too, with the template's value.
-	e.apply(t, ns, policy("/data/missing", "x"))
-	e.waitRB(t, "member2 not applied because of policy broken", ns, rbName, brokenStatus)
-	e.kubectl(t, "", "patch", "configmap", "myconfigmap", "-n", ns, "-p", `{"data":{"example":"4"}}`)
+	e.Apply(t, ns, policy("/data/missing", "x"))
+	e.WaitRBFor(t, "member2 not applied because of policy broken", ns, rbName, brokenStatus)
+	e.Kubectl(t, "", "patch", "configmap", "myconfigmap", "-n", ns, "-p", `{"data":{"example":"4"}}`)
 	e.waitConfigMapData(t, ns, "myconfigmap", "example", map[string]string{"member1": "4", "member2": "fixed"})
-	e.kubectl(t, "", "delete", "overridepolicy", "broken", "-n", ns)
+	e.Kubectl(t, "", "delete", "overridepolicy", "broken", "-n", ns)
 	e.waitConfigMapData(t, ns, "myconfigmap", "example", each("4", both...))
-	e.waitRB(t, "applied everywhere after the deletion", ns, rbName, healthyStatus)
+	e.WaitRBFor(t, "applied everywhere after the deletion", ns, rbName, healthyStatus)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -507,16 +508,16 @@ func testBrokenOverride(t *testing.T, e *env) {
 // member2 through the guide's two ClusterOverridePolicies, and no such label in member3.
 func testIstio(t *testing.T, e *env) {
 	ctx := context.Background()
-	ns := e.namespace(t, "istio-system")
-	e.cleanupKubectl(t, "delete", "clusteroverridepolicy", "istio-system-member1", "istio-system-member2", "--ignore-not-found")
+	ns := e.Namespace(t, "istio-system")
+	e.CleanupKubectl(t, "delete", "clusteroverridepolicy", "istio-system-member1", "istio-system-member2", "--ignore-not-found")
 
-	e.kubectl(t, "", "create", "secret", "generic", "cacerts", "-n", ns,
+	e.Kubectl(t, "", "create", "secret", "generic", "cacerts", "-n", ns,
 		"--from-literal=ca-cert.pem=CA CERT", "--from-literal=ca-key.pem=CA KEY",
 		"--from-literal=root-cert.pem=ROOT CERT", "--from-literal=cert-chain.pem=CERT CHAIN")
-	e.apply(t, "", guideYAML(t, "propagationpolicy-istio-cacerts.yaml"))
-	e.waitOnly(t, secretsGVR, ns, "cacerts", "member1", "member2")
+	e.Apply(t, "", framework.GuideYAML(t, "propagationpolicy-istio-cacerts.yaml"))
+	e.WaitOnly(t, secretsGVR, ns, "cacerts", "member1", "member2")
 	for _, m := range both {
-		s, err := e.mkube[m].CoreV1().Secrets(ns).Get(ctx, "cacerts", metav1.GetOptions{})
+		s, err := e.MKube[m].CoreV1().Secrets(ns).Get(ctx, "cacerts", metav1.GetOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", m, err)
 		}
@@ -530,15 +531,15 @@ func testIstio(t *testing.T, e *env) {
 		}
 	}
 
-	e.apply(t, "", guideYAML(t, "clusteroverridepolicy-istio-system-network1.yaml"))
-	e.apply(t, "", guideYAML(t, "clusteroverridepolicy-istio-system-network2.yaml"))
+	e.Apply(t, "", framework.GuideYAML(t, "clusteroverridepolicy-istio-system-network1.yaml"))
+	e.Apply(t, "", framework.GuideYAML(t, "clusteroverridepolicy-istio-system-network2.yaml"))
 	const key = "topology.istio.io/network"
 	waitNetwork := func(want map[string]string) {
 		t.Helper()
-		eventually(t, waitTimeout, fmt.Sprintf("namespace istio-system labelled %s %s in the members", key, mapStr(want)), func() error {
+		framework.Eventually(t, framework.WaitTimeout, fmt.Sprintf("namespace istio-system labelled %s %s in the members", key, mapStr(want)), func() error {
 			var errs []string
 			for _, m := range all3 {
-				n, err := e.mkube[m].CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+				n, err := e.MKube[m].CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 				if err != nil {
 					errs = append(errs, fmt.Sprintf("%s: %v", m, err))
 					continue
@@ -558,11 +559,11 @@ func testIstio(t *testing.T, e *env) {
 	e.waitWorkAnnotation(t, "Namespace", "", ns, policyv1alpha1.AppliedClusterOverrides, []string{"member2"}, "istio-system-member2:plaintext")
 	e.waitWorkAnnotation(t, "Namespace", "", ns, policyv1alpha1.AppliedClusterOverrides, []string{"member3"})
 	// The control plane's namespace itself is not labelled.
-	if out := e.kubectl(t, "", "get", "namespace", ns, "-o", "jsonpath={.metadata.labels}"); strings.Contains(out, key) {
+	if out := e.Kubectl(t, "", "get", "namespace", ns, "-o", "jsonpath={.metadata.labels}"); strings.Contains(out, key) {
 		t.Errorf("control plane namespace istio-system labels %s", out)
 	}
 
 	// Deleting one ClusterOverridePolicy takes its label back from its member only.
-	e.kubectl(t, "", "delete", "clusteroverridepolicy", "istio-system-member2")
+	e.Kubectl(t, "", "delete", "clusteroverridepolicy", "istio-system-member2")
 	waitNetwork(map[string]string{"member1": "network1"})
 }

@@ -19,6 +19,7 @@ import (
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/names"
+	"github.com/karmada-one/karmada-one/test/e2e/framework"
 )
 
 // wantEvent is an Event a Karmada client expects: on which object, from which component,
@@ -43,7 +44,7 @@ func (e *env) events(namespace, kind, name string) ([]corev1.Event, error) {
 		ns = metav1.NamespaceDefault
 	}
 	sel := fields.Set{"involvedObject.name": name, "involvedObject.kind": kind}.AsSelector().String()
-	list, err := e.cp.Client.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{FieldSelector: sel})
+	list, err := e.CP.Client.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{FieldSelector: sel})
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +66,7 @@ func (w wantEvent) matches(ev corev1.Event) bool {
 func (e *env) waitEvents(t *testing.T, want ...wantEvent) {
 	t.Helper()
 	for _, w := range want {
-		eventually(t, waitTimeout, "Event "+w.String(), func() error {
+		framework.Eventually(t, framework.WaitTimeout, "Event "+w.String(), func() error {
 			evs, err := e.events(w.namespace, w.kind, w.name)
 			if err != nil {
 				return err
@@ -96,8 +97,8 @@ func resultOf(tcs []workv1alpha2.TargetCluster) string {
 func testKarmadaEvents(t *testing.T, e *env) {
 	ctx := context.Background()
 	ns := e.namespace(t, "e2e-events")
-	e.kubectl(t, "", "create", "deployment", "web", "--image", "nginx", "-n", ns)
-	e.apply(t, ns, `apiVersion: policy.karmada.io/v1alpha1
+	e.Kubectl(t, "", "create", "deployment", "web", "--image", "nginx", "-n", ns)
+	e.Apply(t, ns, `apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata:
   name: web-pp
@@ -122,8 +123,8 @@ spec:
           - operator: add
             value: {placed: first}
 `)
-	rb := e.waitRB(t, ns, "web-deployment", checkAggregated([]string{"member1", "member2"}, true))
-	tmpl, err := e.cp.Client.AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
+	rb := e.WaitRB(t, ns, "web-deployment", checkAggregated([]string{"member1", "member2"}, true))
+	tmpl, err := e.CP.Client.AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,15 +165,15 @@ spec:
 	}
 	e.waitEvents(t, want...)
 	for _, m := range []string{"member1", "member2"} {
-		w, err := e.work(m, workName)
+		w, err := e.Work(m, workName)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s, r, msg := condition(w.Status.Conditions, workv1alpha1.WorkDispatching); s != metav1.ConditionTrue || r != "Dispatching" ||
+		if s, r, msg := framework.Condition(w.Status.Conditions, workv1alpha1.WorkDispatching); s != metav1.ConditionTrue || r != "Dispatching" ||
 			msg != "Work is being dispatched to member clusters." {
 			t.Errorf("Work in %s: Dispatching=%s (%s: %s)", m, s, r, msg)
 		}
-		if s, r, msg := condition(w.Status.Conditions, workv1alpha1.WorkApplied); s != metav1.ConditionTrue || r != "AppliedSuccessful" ||
+		if s, r, msg := framework.Condition(w.Status.Conditions, workv1alpha1.WorkApplied); s != metav1.ConditionTrue || r != "AppliedSuccessful" ||
 			msg != "Manifest has been successfully applied" {
 			t.Errorf("Work in %s: Applied=%s (%s: %s)", m, s, r, msg)
 		}
@@ -181,7 +182,7 @@ spec:
 	t.Run("OverrideFailure", func(t *testing.T) {
 		// A plaintext replace of a path the object does not have fails, as in Karmada: the
 		// path is not added, member2's copy is held back, and the failure is reported.
-		e.apply(t, ns, `apiVersion: policy.karmada.io/v1alpha1
+		e.Apply(t, ns, `apiVersion: policy.karmada.io/v1alpha1
 kind: OverridePolicy
 metadata:
   name: bad-op
@@ -199,7 +200,7 @@ spec:
 			wantEvent{namespace: ns, kind: "ResourceBinding", name: "web-deployment", component: "binding-controller", typ: "Warning", reason: "SyncWorkFailed",
 				message: fmt.Sprintf("OverridePolicy %s/bad-op: plaintext replace /spec/template/spec/hostname", ns), prefix: true},
 		)
-		e.waitRB(t, ns, "web-deployment", func(rb *workv1alpha2.ResourceBinding) error {
+		e.WaitRB(t, ns, "web-deployment", func(rb *workv1alpha2.ResourceBinding) error {
 			for _, it := range rb.Status.AggregatedStatus {
 				if it.ClusterName == "member2" && !it.Applied && strings.Contains(it.AppliedMessage, "bad-op") {
 					return nil
@@ -207,26 +208,26 @@ spec:
 			}
 			return fmt.Errorf("aggregatedStatus %+v does not report bad-op for member2", rb.Status.AggregatedStatus)
 		})
-		d, err := e.mkube["member2"].AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
+		d, err := e.MKube["member2"].AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if d.Spec.Template.Spec.Hostname != "" {
 			t.Errorf("member2's copy got hostname %q from a replace of a missing path", d.Spec.Template.Spec.Hostname)
 		}
-		e.kubectl(t, "", "delete", "overridepolicy", "bad-op", "-n", ns)
-		e.waitRB(t, ns, "web-deployment", checkAggregated([]string{"member1", "member2"}, true))
+		e.Kubectl(t, "", "delete", "overridepolicy", "bad-op", "-n", ns)
+		e.WaitRB(t, ns, "web-deployment", checkAggregated([]string{"member1", "member2"}, true))
 	})
 
 	t.Run("SyncFailure", func(t *testing.T) {
 		// An object the user made in the member is not taken over: SyncFailed on the Work
 		// and on the template.
-		e.memberKubectl(t, "member1", "create", "configmap", "mine", "--from-literal=k=member", "-n", ns)
-		e.kubectl(t, "", "create", "configmap", "mine", "--from-literal=k=control-plane", "-n", ns)
-		e.apply(t, ns, simplePolicy("mine", "v1", "ConfigMap", "mine", "member1"))
-		t.Cleanup(func() { _, _ = e.cp.Kubectl(t, "", "delete", "configmap", "mine", "-n", ns, "--ignore-not-found") })
+		e.MemberKubectl(t, "member1", "create", "configmap", "mine", "--from-literal=k=member", "-n", ns)
+		e.Kubectl(t, "", "create", "configmap", "mine", "--from-literal=k=control-plane", "-n", ns)
+		e.Apply(t, ns, simplePolicy("mine", "v1", "ConfigMap", "mine", "member1"))
+		t.Cleanup(func() { _, _ = e.CP.Kubectl(t, "", "delete", "configmap", "mine", "-n", ns, "--ignore-not-found") })
 		cmWork := names.GenerateWorkName("ConfigMap", "mine", ns)
-		cm, err := e.cp.Client.CoreV1().ConfigMaps(ns).Get(ctx, "mine", metav1.GetOptions{})
+		cm, err := e.CP.Client.CoreV1().ConfigMaps(ns).Get(ctx, "mine", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,76 +237,76 @@ spec:
 			wantEvent{namespace: ns, kind: "ConfigMap", name: "mine", uid: string(cm.UID), component: "execution-controller", typ: "Warning", reason: "SyncFailed",
 				message: fmt.Sprintf("Failed to create or update resource(%s/mine) in member cluster(member1): ", ns), prefix: true},
 		)
-		w, err := e.work("member1", cmWork)
+		w, err := e.Work("member1", cmWork)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s, r, msg := condition(w.Status.Conditions, workv1alpha1.WorkApplied); s != metav1.ConditionFalse || r != "AppliedFailed" ||
+		if s, r, msg := framework.Condition(w.Status.Conditions, workv1alpha1.WorkApplied); s != metav1.ConditionFalse || r != "AppliedFailed" ||
 			!strings.HasPrefix(msg, "Failed to apply all manifests (0/1): ") {
 			t.Errorf("Applied=%s (%s: %s)", s, r, msg)
 		}
 	})
 
 	t.Run("NoClusterFitsAnyMore", func(t *testing.T) {
-		before := e.waitRB(t, ns, "web-deployment", checkScheduled)
+		before := e.WaitRB(t, ns, "web-deployment", framework.CheckScheduled)
 		// A successful pass that changes nothing still refreshes lastScheduledTime.
 		time.Sleep(1100 * time.Millisecond) // metav1.Time has second precision
-		e.kubectl(t, "", "patch", "pp", "web-pp", "-n", ns, "--type", "merge", "-p",
+		e.Kubectl(t, "", "patch", "pp", "web-pp", "-n", ns, "--type", "merge", "-p",
 			`{"spec":{"placement":{"clusterTolerations":[{"key":"e2e-unused","operator":"Exists","effect":"NoSchedule"}]}}}`)
-		e.waitRB(t, ns, "web-deployment", func(rb *workv1alpha2.ResourceBinding) error {
+		e.WaitRB(t, ns, "web-deployment", func(rb *workv1alpha2.ResourceBinding) error {
 			if rb.Status.LastScheduledTime == nil || !rb.Status.LastScheduledTime.After(before.Status.LastScheduledTime.Time) {
 				return fmt.Errorf("lastScheduledTime %v, not after %v", rb.Status.LastScheduledTime, before.Status.LastScheduledTime)
 			}
 			if resultOf(rb.Spec.Clusters) != resultOf(before.Spec.Clusters) {
 				return fmt.Errorf("clusters changed: %v", rb.Spec.Clusters)
 			}
-			return checkScheduled(rb)
+			return framework.CheckScheduled(rb)
 		})
 
 		// No cluster fits: spec.clusters is cleared, the members' copies go, and the
 		// binding and its template say why.
-		e.kubectl(t, "", "patch", "pp", "web-pp", "-n", ns, "--type", "merge", "-p",
+		e.Kubectl(t, "", "patch", "pp", "web-pp", "-n", ns, "--type", "merge", "-p",
 			`{"spec":{"placement":{"clusterAffinity":{"clusterNames":["no-such-cluster"]}}}}`)
 		msg := "0/3 clusters are available: 3 cluster(s) did not match the placement cluster affinity constraint."
-		e.waitRB(t, ns, "web-deployment", func(rb *workv1alpha2.ResourceBinding) error {
+		e.WaitRB(t, ns, "web-deployment", func(rb *workv1alpha2.ResourceBinding) error {
 			if len(rb.Spec.Clusters) != 0 {
 				return fmt.Errorf("spec.clusters %v", rb.Spec.Clusters)
 			}
-			if s, r, m := condition(rb.Status.Conditions, workv1alpha2.Scheduled); s != metav1.ConditionFalse || r != workv1alpha2.BindingReasonNoClusterFit || m != msg {
+			if s, r, m := framework.Condition(rb.Status.Conditions, workv1alpha2.Scheduled); s != metav1.ConditionFalse || r != workv1alpha2.BindingReasonNoClusterFit || m != msg {
 				return fmt.Errorf("Scheduled=%s (%s: %s)", s, r, m)
 			}
 			return nil
 		})
-		e.waitMemberGone(t, "member1", deploymentsGVR, ns, "web")
-		e.waitMemberGone(t, "member2", deploymentsGVR, ns, "web")
+		e.WaitMemberGone(t, "member1", framework.DeploymentsGVR, ns, "web")
+		e.WaitMemberGone(t, "member2", framework.DeploymentsGVR, ns, "web")
 		e.waitEvents(t,
 			onBinding("default-scheduler", "Warning", "ScheduleBindingFailed", msg),
 			onTemplate("default-scheduler", "Warning", "ScheduleBindingFailed", msg),
 		)
 
-		e.kubectl(t, "", "patch", "pp", "web-pp", "-n", ns, "--type", "merge", "-p",
+		e.Kubectl(t, "", "patch", "pp", "web-pp", "-n", ns, "--type", "merge", "-p",
 			`{"spec":{"placement":{"clusterAffinity":{"clusterNames":["member2"]}}}}`)
-		e.waitDeploymentReady(t, "member2", ns, "web", 1)
-		e.waitRB(t, ns, "web-deployment", checkScheduled)
+		e.WaitDeploymentReady(t, "member2", ns, "web", 1)
+		e.WaitRB(t, ns, "web-deployment", framework.CheckScheduled)
 	})
 
 	t.Run("SuspendedDispatching", func(t *testing.T) {
-		e.kubectl(t, "", "patch", "pp", "web-pp", "-n", ns, "--type", "merge", "-p", `{"spec":{"suspension":{"dispatching":true}}}`)
+		e.Kubectl(t, "", "patch", "pp", "web-pp", "-n", ns, "--type", "merge", "-p", `{"spec":{"suspension":{"dispatching":true}}}`)
 		e.waitEvents(t, onWork("member2", "execution-controller", "Normal", "WorkDispatching", "Work dispatching is in a suspended state."))
-		w, err := e.work("member2", workName)
+		w, err := e.Work("member2", workName)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s, r, _ := condition(w.Status.Conditions, workv1alpha1.WorkDispatching); s != metav1.ConditionFalse || r != "SuspendDispatching" {
+		if s, r, _ := framework.Condition(w.Status.Conditions, workv1alpha1.WorkDispatching); s != metav1.ConditionFalse || r != "SuspendDispatching" {
 			t.Errorf("Dispatching=%s (%s)", s, r)
 		}
-		e.kubectl(t, "", "patch", "pp", "web-pp", "-n", ns, "--type", "json", "-p", `[{"op":"remove","path":"/spec/suspension"}]`)
-		eventually(t, waitTimeout, "Dispatching=True again", func() error {
-			w, err := e.work("member2", workName)
+		e.Kubectl(t, "", "patch", "pp", "web-pp", "-n", ns, "--type", "json", "-p", `[{"op":"remove","path":"/spec/suspension"}]`)
+		framework.Eventually(t, framework.WaitTimeout, "Dispatching=True again", func() error {
+			w, err := e.Work("member2", workName)
 			if err != nil {
 				return err
 			}
-			if s, _, _ := condition(w.Status.Conditions, workv1alpha1.WorkDispatching); s != metav1.ConditionTrue {
+			if s, _, _ := framework.Condition(w.Status.Conditions, workv1alpha1.WorkDispatching); s != metav1.ConditionTrue {
 				return fmt.Errorf("Dispatching=%s", s)
 			}
 			return nil
@@ -368,19 +369,19 @@ func testMemberMetadata(t *testing.T, e *env) {
 	ns := e.namespace(t, "e2e-metadata")
 
 	t.Run("PropagationPolicy", func(t *testing.T) {
-		e.kubectl(t, "", "create", "deployment", "meta", "--image", "nginx", "-n", ns)
-		e.apply(t, ns, simplePolicy("meta-pp", "apps/v1", "Deployment", "meta", "member1"))
-		rb := e.waitRB(t, ns, "meta-deployment", checkAggregated([]string{"member1"}, false))
-		pp, err := e.karmada.PolicyV1alpha1().PropagationPolicies(ns).Get(ctx, "meta-pp", metav1.GetOptions{})
+		e.Kubectl(t, "", "create", "deployment", "meta", "--image", "nginx", "-n", ns)
+		e.Apply(t, ns, simplePolicy("meta-pp", "apps/v1", "Deployment", "meta", "member1"))
+		rb := e.WaitRB(t, ns, "meta-deployment", checkAggregated([]string{"member1"}, false))
+		pp, err := e.Karmada.PolicyV1alpha1().PropagationPolicies(ns).Get(ctx, "meta-pp", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		tmpl, err := e.cp.Client.AppsV1().Deployments(ns).Get(ctx, "meta", metav1.GetOptions{})
+		tmpl, err := e.CP.Client.AppsV1().Deployments(ns).Get(ctx, "meta", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		workName := names.GenerateWorkName("Deployment", "meta", ns)
-		w, err := e.work("member1", workName)
+		w, err := e.Work("member1", workName)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,7 +408,7 @@ func testMemberMetadata(t *testing.T, e *env) {
 		maps.Copy(withClaim, claim)
 		// The template's generation as it is now (the claim itself bumps it).
 		withGeneration := func(a map[string]string) (map[string]string, error) {
-			tmpl, err := e.cp.Client.AppsV1().Deployments(ns).Get(ctx, "meta", metav1.GetOptions{})
+			tmpl, err := e.CP.Client.AppsV1().Deployments(ns).Get(ctx, "meta", metav1.GetOptions{})
 			if err != nil {
 				return nil, err
 			}
@@ -415,7 +416,7 @@ func testMemberMetadata(t *testing.T, e *env) {
 			a[workv1alpha2.ResourceTemplateGenerationAnnotationKey] = fmt.Sprint(tmpl.Generation)
 			return a, nil
 		}
-		e.waitMember(t, "member1", deploymentsGVR, ns, "meta", func(u *unstructured.Unstructured) error {
+		e.WaitMember(t, "member1", framework.DeploymentsGVR, ns, "meta", func(u *unstructured.Unstructured) error {
 			want, err := withGeneration(withClaim)
 			if err != nil {
 				return err
@@ -424,9 +425,9 @@ func testMemberMetadata(t *testing.T, e *env) {
 		})
 
 		// Deleting the policy keeps the copy (and the binding) but takes the claim off.
-		e.kubectl(t, "", "delete", "pp", "meta-pp", "-n", ns)
+		e.Kubectl(t, "", "delete", "pp", "meta-pp", "-n", ns)
 		delete(labels, policyv1alpha1.PropagationPolicyPermanentIDLabel)
-		e.waitMember(t, "member1", deploymentsGVR, ns, "meta", func(u *unstructured.Unstructured) error {
+		e.WaitMember(t, "member1", framework.DeploymentsGVR, ns, "meta", func(u *unstructured.Unstructured) error {
 			want, err := withGeneration(annotations)
 			if err != nil {
 				return err
@@ -437,7 +438,7 @@ func testMemberMetadata(t *testing.T, e *env) {
 
 	t.Run("ClusterPropagationPolicy", func(t *testing.T) {
 		name := "e2e-meta-reader"
-		e.apply(t, "", fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
+		e.Apply(t, "", fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: %s
@@ -457,32 +458,32 @@ spec:
       clusterNames: [member2]
 `, name, name, name))
 		t.Cleanup(func() {
-			_, _ = e.cp.Kubectl(t, "", "delete", "clusterrole", name, "--ignore-not-found")
-			_, _ = e.cp.Kubectl(t, "", "delete", "cpp", name, "--ignore-not-found")
+			_, _ = e.CP.Kubectl(t, "", "delete", "clusterrole", name, "--ignore-not-found")
+			_, _ = e.CP.Kubectl(t, "", "delete", "cpp", name, "--ignore-not-found")
 		})
 		bname := names.GenerateBindingName("ClusterRole", name)
 		var crb *workv1alpha2.ClusterResourceBinding
-		eventually(t, waitTimeout, "ClusterResourceBinding "+bname+" applied", func() error {
+		framework.Eventually(t, framework.WaitTimeout, "ClusterResourceBinding "+bname+" applied", func() error {
 			var err error
-			crb, err = e.karmada.WorkV1alpha2().ClusterResourceBindings().Get(ctx, bname, metav1.GetOptions{})
+			crb, err = e.Karmada.WorkV1alpha2().ClusterResourceBindings().Get(ctx, bname, metav1.GetOptions{})
 			if err != nil {
 				return err
 			}
-			if s, r, m := condition(crb.Status.Conditions, workv1alpha2.FullyApplied); s != metav1.ConditionTrue {
+			if s, r, m := framework.Condition(crb.Status.Conditions, workv1alpha2.FullyApplied); s != metav1.ConditionTrue {
 				return fmt.Errorf("FullyApplied=%s (%s: %s)", s, r, m)
 			}
 			return nil
 		})
-		cpp, err := e.karmada.PolicyV1alpha1().ClusterPropagationPolicies().Get(ctx, name, metav1.GetOptions{})
+		cpp, err := e.Karmada.PolicyV1alpha1().ClusterPropagationPolicies().Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		tmpl, err := e.cp.Client.RbacV1().ClusterRoles().Get(ctx, name, metav1.GetOptions{})
+		tmpl, err := e.CP.Client.RbacV1().ClusterRoles().Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		workName := names.GenerateWorkName("ClusterRole", name, "")
-		w, err := e.work("member2", workName)
+		w, err := e.Work("member2", workName)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -503,7 +504,7 @@ spec:
 			// A ClusterRole has no generation: no resourcetemplate.karmada.io/generation.
 		}
 		maps.Copy(annotations, tmpl.Annotations) // kubectl apply's last-applied-configuration
-		e.waitMember(t, "member2", clusterrolesGVR, "", name, func(u *unstructured.Unstructured) error {
+		e.WaitMember(t, "member2", clusterrolesGVR, "", name, func(u *unstructured.Unstructured) error {
 			return checkMemberMetadata(u, labels, annotations)
 		})
 		// Events about cluster-scoped objects live in the default namespace.
@@ -525,19 +526,19 @@ spec:
 func testLoadBalancerStatus(t *testing.T, e *env) {
 	ctx := context.Background()
 	ns := e.namespace(t, "e2e-lb")
-	e.kubectl(t, "", "create", "service", "loadbalancer", "lb", "--tcp=80:8080", "-n", ns)
-	e.apply(t, ns, simplePolicy("lb", "v1", "Service", "lb", "member1", "member2"))
-	e.waitOnly(t, servicesGVR, ns, "lb", "member1", "member2")
+	e.Kubectl(t, "", "create", "service", "loadbalancer", "lb", "--tcp=80:8080", "-n", ns)
+	e.Apply(t, ns, simplePolicy("lb", "v1", "Service", "lb", "member1", "member2"))
+	e.WaitOnly(t, framework.ServicesGVR, ns, "lb", "member1", "member2")
 	// No cloud provider runs in the members: set what a load balancer would report.
 	points := map[string]string{
 		"member1": `{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}}`,
 		"member2": `{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"},{"hostname":"lb.example.com"}]}}}`,
 	}
 	for m, patch := range points {
-		e.memberKubectl(t, m, "patch", "service", "lb", "-n", ns, "--subresource=status", "--type=merge", "-p", patch)
+		e.MemberKubectl(t, m, "patch", "service", "lb", "-n", ns, "--subresource=status", "--type=merge", "-p", patch)
 	}
-	eventually(t, waitTimeout, "the template's load-balancer status", func() error {
-		s, err := e.cp.Client.CoreV1().Services(ns).Get(ctx, "lb", metav1.GetOptions{})
+	framework.Eventually(t, framework.WaitTimeout, "the template's load-balancer status", func() error {
+		s, err := e.CP.Client.CoreV1().Services(ns).Get(ctx, "lb", metav1.GetOptions{})
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/karmada-one/karmada-one/test/e2e/framework"
 )
 
 var (
@@ -21,7 +23,7 @@ var (
 // PropagationPolicy; an edit follows.
 func testCustomResource(t *testing.T, e *env) {
 	ns := e.namespace(t, "e2e-crd")
-	e.apply(t, "", crdYAML("example.io", "Widget", "widgets")+`---
+	e.Apply(t, "", crdYAML("example.io", "Widget", "widgets")+`---
 apiVersion: policy.karmada.io/v1alpha1
 kind: ClusterPropagationPolicy
 metadata:
@@ -34,13 +36,13 @@ spec:
       clusterNames: [member1]
 `)
 	t.Cleanup(func() {
-		_, _ = e.cp.Kubectl(t, "", "delete", "clusterpropagationpolicy", "e2e-widgets-crd", "--ignore-not-found")
-		_, _ = e.cp.Kubectl(t, "", "delete", "crd", "widgets.example.io", "--ignore-not-found", "--timeout=60s")
+		_, _ = e.CP.Kubectl(t, "", "delete", "clusterpropagationpolicy", "e2e-widgets-crd", "--ignore-not-found")
+		_, _ = e.CP.Kubectl(t, "", "delete", "crd", "widgets.example.io", "--ignore-not-found", "--timeout=60s")
 	})
-	e.waitOnly(t, crdsGVR, "", "widgets.example.io", "member1")
-	e.kubectl(t, "", "wait", "--for", "condition=Established", "crd/widgets.example.io", "--timeout=60s")
+	e.WaitOnly(t, crdsGVR, "", "widgets.example.io", "member1")
+	e.Kubectl(t, "", "wait", "--for", "condition=Established", "crd/widgets.example.io", "--timeout=60s")
 
-	e.apply(t, ns, `apiVersion: example.io/v1
+	e.Apply(t, ns, `apiVersion: example.io/v1
 kind: Widget
 metadata:
   name: w1
@@ -69,14 +71,14 @@ spec:
 			return nil
 		}
 	}
-	e.waitMember(t, "member1", widgetsGVR, ns, "w1", sizeIs(3))
-	e.waitRB(t, ns, "w1-widget", checkScheduled)
+	e.WaitMember(t, "member1", widgetsGVR, ns, "w1", sizeIs(3))
+	e.WaitRB(t, ns, "w1-widget", framework.CheckScheduled)
 
-	e.kubectl(t, "", "-n", ns, "patch", "widget", "w1", "--type", "merge", "-p", `{"spec":{"size":5}}`)
-	e.waitMember(t, "member1", widgetsGVR, ns, "w1", sizeIs(5))
+	e.Kubectl(t, "", "-n", ns, "patch", "widget", "w1", "--type", "merge", "-p", `{"spec":{"size":5}}`)
+	e.WaitMember(t, "member1", widgetsGVR, ns, "w1", sizeIs(5))
 
-	e.kubectl(t, "", "-n", ns, "delete", "widget", "w1")
-	e.waitMemberGone(t, "member1", widgetsGVR, ns, "w1")
+	e.Kubectl(t, "", "-n", ns, "delete", "widget", "w1")
+	e.WaitMemberGone(t, "member1", widgetsGVR, ns, "w1")
 
 	t.Run("GroupEndingInKarmadaIO", func(t *testing.T) { testKarmadaSuffixGroup(t, e, ns) })
 }
@@ -86,7 +88,7 @@ spec:
 // control plane's watches on the kind (they used to retry and log "Failed to watch").
 func testKarmadaSuffixGroup(t *testing.T, e *env, ns string) {
 	gadgets := schema.GroupVersionResource{Group: "example.karmada.io", Version: "v1", Resource: "gadgets"}
-	e.apply(t, "", crdYAML("example.karmada.io", "Gadget", "gadgets")+`---
+	e.Apply(t, "", crdYAML("example.karmada.io", "Gadget", "gadgets")+`---
 apiVersion: policy.karmada.io/v1alpha1
 kind: ClusterPropagationPolicy
 metadata:
@@ -99,12 +101,12 @@ spec:
       clusterNames: [member1]
 `)
 	t.Cleanup(func() {
-		_, _ = e.cp.Kubectl(t, "", "delete", "clusterpropagationpolicy", "e2e-gadgets-crd", "--ignore-not-found")
-		_, _ = e.cp.Kubectl(t, "", "delete", "crd", "gadgets.example.karmada.io", "--ignore-not-found", "--timeout=60s")
+		_, _ = e.CP.Kubectl(t, "", "delete", "clusterpropagationpolicy", "e2e-gadgets-crd", "--ignore-not-found")
+		_, _ = e.CP.Kubectl(t, "", "delete", "crd", "gadgets.example.karmada.io", "--ignore-not-found", "--timeout=60s")
 	})
-	e.waitOnly(t, crdsGVR, "", "gadgets.example.karmada.io", "member1")
-	e.kubectl(t, "", "wait", "--for", "condition=Established", "crd/gadgets.example.karmada.io", "--timeout=60s")
-	e.apply(t, ns, `apiVersion: example.karmada.io/v1
+	e.WaitOnly(t, crdsGVR, "", "gadgets.example.karmada.io", "member1")
+	e.Kubectl(t, "", "wait", "--for", "condition=Established", "crd/gadgets.example.karmada.io", "--timeout=60s")
+	e.Apply(t, ns, `apiVersion: example.karmada.io/v1
 kind: Gadget
 metadata:
   name: g1
@@ -122,20 +124,20 @@ spec:
     clusterAffinity:
       clusterNames: [member1]
 `)
-	e.waitMember(t, "member1", gadgets, ns, "g1", checkManaged)
-	e.waitRB(t, ns, "g1-gadget", checkScheduled)
+	e.WaitMember(t, "member1", gadgets, ns, "g1", checkManaged)
+	e.WaitRB(t, ns, "g1-gadget", framework.CheckScheduled)
 
 	// Delete the CRD (its objects go with it, in the control plane and then in member1).
-	e.kubectl(t, "", "delete", "crd", "gadgets.example.karmada.io", "--timeout=60s")
-	e.waitMemberGone(t, "member1", crdsGVR, "", "gadgets.example.karmada.io")
-	if e.logPath == "" {
+	e.Kubectl(t, "", "delete", "crd", "gadgets.example.karmada.io", "--timeout=60s")
+	e.WaitMemberGone(t, "member1", crdsGVR, "", "gadgets.example.karmada.io")
+	if e.LogPath == "" {
 		return
 	}
 	// Watches on the kind end: no "Failed to watch" about it for a while (the reflector
 	// retried within a second or two before).
-	start := logSize(e.logPath)
+	start := logSize(e.LogPath)
 	time.Sleep(8 * time.Second)
-	if lines := logLinesSince(e.logPath, start, "Failed to watch", "gadgets"); len(lines) > 0 {
+	if lines := logLinesSince(e.LogPath, start, "Failed to watch", "gadgets"); len(lines) > 0 {
 		t.Errorf("the control plane still watches the deleted kind:\n%s", strings.Join(lines, "\n"))
 	}
 }

@@ -17,6 +17,7 @@ import (
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/names"
+	"github.com/karmada-one/karmada-one/test/e2e/framework"
 )
 
 // simplePolicy selects one object by kind and name and places it on the given clusters.
@@ -49,29 +50,29 @@ func firstImage(u *unstructured.Unstructured) string {
 func testConflict(t *testing.T, e *env) {
 	ns := e.namespace(t, "e2e-conflict")
 	// The user's own deployment in member1.
-	e.memberKubectl(t, "member1", "create", "deployment", "web", "--image", "nginx:1.25", "-n", ns)
-	e.waitDeploymentReady(t, "member1", ns, "web", 1)
+	e.MemberKubectl(t, "member1", "create", "deployment", "web", "--image", "nginx:1.25", "-n", ns)
+	e.WaitDeploymentReady(t, "member1", ns, "web", 1)
 
-	e.kubectl(t, "", "create", "deployment", "web", "--image", "nginx:1.27", "-n", ns)
-	e.apply(t, ns, simplePolicy("web", "apps/v1", "Deployment", "web", "member1"))
+	e.Kubectl(t, "", "create", "deployment", "web", "--image", "nginx:1.27", "-n", ns)
+	e.Apply(t, ns, simplePolicy("web", "apps/v1", "Deployment", "web", "member1"))
 
 	workName := names.GenerateWorkName("Deployment", "web", ns)
-	eventually(t, waitTimeout, fmt.Sprintf("Work karmada-es-member1/%s Applied=False naming the object", workName), func() error {
-		w, err := e.work("member1", workName)
+	framework.Eventually(t, framework.WaitTimeout, fmt.Sprintf("Work karmada-es-member1/%s Applied=False naming the object", workName), func() error {
+		w, err := e.Work("member1", workName)
 		if err != nil {
 			return err
 		}
-		s, r, m := condition(w.Status.Conditions, workv1alpha1.WorkApplied)
+		s, r, m := framework.Condition(w.Status.Conditions, workv1alpha1.WorkApplied)
 		if s != metav1.ConditionFalse || !strings.Contains(m, "web") {
 			return fmt.Errorf("Applied=%s (%s: %q)", s, r, m)
 		}
 		return nil
 	})
-	w, _ := e.work("member1", workName)
-	_, r, m := condition(w.Status.Conditions, workv1alpha1.WorkApplied)
+	w, _ := e.Work("member1", workName)
+	_, r, m := framework.Condition(w.Status.Conditions, workv1alpha1.WorkApplied)
 	t.Logf("conflict reported as Applied=False %s: %s", r, m)
-	e.waitRB(t, ns, "web-deployment", func(rb *workv1alpha2.ResourceBinding) error {
-		if s, _, _ := condition(rb.Status.Conditions, workv1alpha2.FullyApplied); s != metav1.ConditionFalse {
+	e.WaitRB(t, ns, "web-deployment", func(rb *workv1alpha2.ResourceBinding) error {
+		if s, _, _ := framework.Condition(rb.Status.Conditions, workv1alpha2.FullyApplied); s != metav1.ConditionFalse {
 			return fmt.Errorf("FullyApplied=%s, want False", s)
 		}
 		if len(rb.Status.AggregatedStatus) != 1 || rb.Status.AggregatedStatus[0].ClusterName != "member1" ||
@@ -81,7 +82,7 @@ func testConflict(t *testing.T, e *env) {
 		return nil
 	})
 	untouched := func() error {
-		u, err := e.memberGet("member1", deploymentsGVR, ns, "web")
+		u, err := e.MemberGet("member1", framework.DeploymentsGVR, ns, "web")
 		if err != nil {
 			return err
 		}
@@ -93,11 +94,11 @@ func testConflict(t *testing.T, e *env) {
 		}
 		return nil
 	}
-	consistently(t, 5*time.Second, "member1's own deployment untouched", untouched)
+	framework.Consistently(t, 5*time.Second, "member1's own deployment untouched", untouched)
 
 	// Overwrite: the member object is adopted.
-	e.kubectl(t, "", "patch", "propagationpolicy", "web", "-n", ns, "--type", "merge", "-p", `{"spec":{"conflictResolution":"Overwrite"}}`)
-	e.waitMember(t, "member1", deploymentsGVR, ns, "web", func(u *unstructured.Unstructured) error {
+	e.Kubectl(t, "", "patch", "propagationpolicy", "web", "-n", ns, "--type", "merge", "-p", `{"spec":{"conflictResolution":"Overwrite"}}`)
+	e.WaitMember(t, "member1", framework.DeploymentsGVR, ns, "web", func(u *unstructured.Unstructured) error {
 		if err := checkManaged(u); err != nil {
 			return err
 		}
@@ -106,22 +107,22 @@ func testConflict(t *testing.T, e *env) {
 		}
 		return nil
 	})
-	eventually(t, waitTimeout, "Work Applied=True after Overwrite", func() error {
-		w, err := e.work("member1", workName)
+	framework.Eventually(t, framework.WaitTimeout, "Work Applied=True after Overwrite", func() error {
+		w, err := e.Work("member1", workName)
 		if err != nil {
 			return err
 		}
-		if s, r, m := condition(w.Status.Conditions, workv1alpha1.WorkApplied); s != metav1.ConditionTrue {
+		if s, r, m := framework.Condition(w.Status.Conditions, workv1alpha1.WorkApplied); s != metav1.ConditionTrue {
 			return fmt.Errorf("Applied=%s (%s: %s)", s, r, m)
 		}
 		return nil
 	})
-	e.waitRB(t, ns, "web-deployment", checkAggregated([]string{"member1"}, true))
+	e.WaitRB(t, ns, "web-deployment", checkAggregated([]string{"member1"}, true))
 
 	// The per-object annotation on the template works too.
 	t.Run("TemplateAnnotation", func(t *testing.T) {
-		e.memberKubectl(t, "member2", "create", "configmap", "settings", "--from-literal=owner=user", "-n", ns)
-		e.apply(t, ns, `apiVersion: v1
+		e.MemberKubectl(t, "member2", "create", "configmap", "settings", "--from-literal=owner=user", "-n", ns)
+		e.Apply(t, ns, `apiVersion: v1
 kind: ConfigMap
 metadata:
   name: settings
@@ -130,8 +131,8 @@ metadata:
 data:
   owner: karmada
 `)
-		e.apply(t, ns, simplePolicy("settings", "v1", "ConfigMap", "settings", "member2"))
-		e.waitMember(t, "member2", configmapsGVR, ns, "settings", func(u *unstructured.Unstructured) error {
+		e.Apply(t, ns, simplePolicy("settings", "v1", "ConfigMap", "settings", "member2"))
+		e.WaitMember(t, "member2", framework.ConfigMapsGVR, ns, "settings", func(u *unstructured.Unstructured) error {
 			if v, _, _ := unstructured.NestedString(u.Object, "data", "owner"); v != "karmada" {
 				return fmt.Errorf("data %v", u.Object["data"])
 			}
@@ -146,7 +147,7 @@ func testStatus(t *testing.T, e *env) {
 	ns := e.namespace(t, "e2e-status")
 
 	t.Run("StatefulSet", func(t *testing.T) {
-		e.apply(t, ns, `apiVersion: apps/v1
+		e.Apply(t, ns, `apiVersion: apps/v1
 kind: StatefulSet
 metadata:
   name: db
@@ -165,9 +166,9 @@ spec:
       - name: db
         image: nginx
 `)
-		e.apply(t, ns, simplePolicy("db", "apps/v1", "StatefulSet", "db", "member1", "member2"))
+		e.Apply(t, ns, simplePolicy("db", "apps/v1", "StatefulSet", "db", "member1", "member2"))
 		for _, m := range []string{"member1", "member2"} {
-			e.waitMember(t, m, statefulsetsGVR, ns, "db", func(u *unstructured.Unstructured) error {
+			e.WaitMember(t, m, statefulsetsGVR, ns, "db", func(u *unstructured.Unstructured) error {
 				r, _, _ := unstructured.NestedInt64(u.Object, "spec", "replicas")
 				ready, _, _ := unstructured.NestedInt64(u.Object, "status", "readyReplicas")
 				if r != 2 || ready != 2 {
@@ -176,9 +177,9 @@ spec:
 				return checkManaged(u)
 			})
 		}
-		e.waitOnly(t, statefulsetsGVR, ns, "db", "member1", "member2")
-		eventually(t, waitTimeout, "template StatefulSet status readyReplicas 4", func() error {
-			s, err := e.cp.Client.AppsV1().StatefulSets(ns).Get(ctx, "db", metav1.GetOptions{})
+		e.WaitOnly(t, statefulsetsGVR, ns, "db", "member1", "member2")
+		framework.Eventually(t, framework.WaitTimeout, "template StatefulSet status readyReplicas 4", func() error {
+			s, err := e.CP.Client.AppsV1().StatefulSets(ns).Get(ctx, "db", metav1.GetOptions{})
 			if err != nil {
 				return err
 			}
@@ -187,11 +188,11 @@ spec:
 			}
 			return nil
 		})
-		e.waitRB(t, ns, "db-statefulset", checkAggregated([]string{"member1", "member2"}, true))
+		e.WaitRB(t, ns, "db-statefulset", checkAggregated([]string{"member1", "member2"}, true))
 	})
 
 	t.Run("Job", func(t *testing.T) {
-		e.apply(t, ns, `apiVersion: batch/v1
+		e.Apply(t, ns, `apiVersion: batch/v1
 kind: Job
 metadata:
   name: batch
@@ -206,7 +207,7 @@ spec:
         image: busybox
         command: ["true"]
 `)
-		e.apply(t, ns, `apiVersion: policy.karmada.io/v1alpha1
+		e.Apply(t, ns, `apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata:
   name: batch
@@ -232,13 +233,13 @@ spec:
 `)
 		// Each member runs half: parallelism 1, completions 2.
 		for _, m := range []string{"member1", "member2"} {
-			eventually(t, waitTimeout, "job batch in "+m+" with parallelism 1, completions 2", func() error {
-				j, err := e.mkube[m].BatchV1().Jobs(ns).Get(ctx, "batch", metav1.GetOptions{})
+			framework.Eventually(t, framework.WaitTimeout, "job batch in "+m+" with parallelism 1, completions 2", func() error {
+				j, err := e.MKube[m].BatchV1().Jobs(ns).Get(ctx, "batch", metav1.GetOptions{})
 				if err != nil {
 					return err
 				}
 				if ptrVal(j.Spec.Parallelism) != 1 || ptrVal(j.Spec.Completions) != 2 {
-					return fmt.Errorf("parallelism %s completions %s", ptrStr(j.Spec.Parallelism), ptrStr(j.Spec.Completions))
+					return fmt.Errorf("parallelism %s completions %s", framework.PtrStr(j.Spec.Parallelism), framework.PtrStr(j.Spec.Completions))
 				}
 				if j.Labels[managedLabel] != "true" {
 					return fmt.Errorf("labels %v", j.Labels)
@@ -246,11 +247,11 @@ spec:
 				return nil
 			})
 		}
-		e.waitOnly(t, jobsGVR, ns, "batch", "member1", "member2")
+		e.WaitOnly(t, jobsGVR, ns, "batch", "member1", "member2")
 		// KWOK's pod-complete stage completes Job pods; then the members' Jobs succeed.
-		membersDone := poll(waitTimeout, func() error {
+		membersDone := framework.Poll(framework.WaitTimeout, func() error {
 			for _, m := range []string{"member1", "member2"} {
-				j, err := e.mkube[m].BatchV1().Jobs(ns).Get(ctx, "batch", metav1.GetOptions{})
+				j, err := e.MKube[m].BatchV1().Jobs(ns).Get(ctx, "batch", metav1.GetOptions{})
 				if err != nil {
 					return err
 				}
@@ -261,8 +262,8 @@ spec:
 			return nil
 		})
 		if membersDone == nil {
-			eventually(t, waitTimeout, "template Job status succeeded 4 and Complete", func() error {
-				j, err := e.cp.Client.BatchV1().Jobs(ns).Get(ctx, "batch", metav1.GetOptions{})
+			framework.Eventually(t, framework.WaitTimeout, "template Job status succeeded 4 and Complete", func() error {
+				j, err := e.CP.Client.BatchV1().Jobs(ns).Get(ctx, "batch", metav1.GetOptions{})
 				if err != nil {
 					return err
 				}
@@ -273,16 +274,16 @@ spec:
 			})
 		} else {
 			t.Logf("member Jobs did not complete (%v); checking the active sum instead", membersDone)
-			eventually(t, waitTimeout, "template Job status active = Σ members' active", func() error {
+			framework.Eventually(t, framework.WaitTimeout, "template Job status active = Σ members' active", func() error {
 				var sum int32
 				for _, m := range []string{"member1", "member2"} {
-					j, err := e.mkube[m].BatchV1().Jobs(ns).Get(ctx, "batch", metav1.GetOptions{})
+					j, err := e.MKube[m].BatchV1().Jobs(ns).Get(ctx, "batch", metav1.GetOptions{})
 					if err != nil {
 						return err
 					}
 					sum += j.Status.Active
 				}
-				j, err := e.cp.Client.BatchV1().Jobs(ns).Get(ctx, "batch", metav1.GetOptions{})
+				j, err := e.CP.Client.BatchV1().Jobs(ns).Get(ctx, "batch", metav1.GetOptions{})
 				if err != nil {
 					return err
 				}
@@ -292,16 +293,16 @@ spec:
 				return nil
 			})
 		}
-		e.waitRB(t, ns, "batch-job", checkAggregated([]string{"member1", "member2"}, false))
+		e.WaitRB(t, ns, "batch-job", checkAggregated([]string{"member1", "member2"}, false))
 	})
 
 	t.Run("Service", func(t *testing.T) {
-		e.kubectl(t, "", "create", "service", "clusterip", "svc", "--tcp=80:8080", "-n", ns)
-		e.apply(t, ns, simplePolicy("svc", "v1", "Service", "svc", "member1", "member2"))
-		e.waitOnly(t, servicesGVR, ns, "svc", "member1", "member2")
+		e.Kubectl(t, "", "create", "service", "clusterip", "svc", "--tcp=80:8080", "-n", ns)
+		e.Apply(t, ns, simplePolicy("svc", "v1", "Service", "svc", "member1", "member2"))
+		e.WaitOnly(t, framework.ServicesGVR, ns, "svc", "member1", "member2")
 		for _, m := range []string{"member1", "member2"} {
-			eventually(t, waitTimeout, "service svc in "+m, func() error {
-				s, err := e.mkube[m].CoreV1().Services(ns).Get(ctx, "svc", metav1.GetOptions{})
+			framework.Eventually(t, framework.WaitTimeout, "service svc in "+m, func() error {
+				s, err := e.MKube[m].CoreV1().Services(ns).Get(ctx, "svc", metav1.GetOptions{})
 				if err != nil {
 					return err
 				}
@@ -317,17 +318,17 @@ spec:
 				return nil
 			})
 		}
-		e.waitRB(t, ns, "svc-service", checkAggregated([]string{"member1", "member2"}, true))
+		e.WaitRB(t, ns, "svc-service", checkAggregated([]string{"member1", "member2"}, true))
 		// An update of the template keeps each member's own clusterIP.
 		ip := map[string]string{}
 		for _, m := range []string{"member1", "member2"} {
-			s, _ := e.mkube[m].CoreV1().Services(ns).Get(ctx, "svc", metav1.GetOptions{})
+			s, _ := e.MKube[m].CoreV1().Services(ns).Get(ctx, "svc", metav1.GetOptions{})
 			ip[m] = s.Spec.ClusterIP
 		}
-		e.kubectl(t, "", "label", "service", "svc", "-n", ns, "tier=front")
+		e.Kubectl(t, "", "label", "service", "svc", "-n", ns, "tier=front")
 		for _, m := range []string{"member1", "member2"} {
-			eventually(t, waitTimeout, "label update reaching svc in "+m, func() error {
-				s, err := e.mkube[m].CoreV1().Services(ns).Get(ctx, "svc", metav1.GetOptions{})
+			framework.Eventually(t, framework.WaitTimeout, "label update reaching svc in "+m, func() error {
+				s, err := e.MKube[m].CoreV1().Services(ns).Get(ctx, "svc", metav1.GetOptions{})
 				if err != nil {
 					return err
 				}
@@ -343,11 +344,11 @@ spec:
 	})
 
 	t.Run("Pod", func(t *testing.T) {
-		e.kubectl(t, "", "run", "single", "--image", "nginx", "--restart=Never", "-n", ns)
-		e.apply(t, ns, simplePolicy("single", "v1", "Pod", "single", "member3"))
-		e.waitOnly(t, podsGVR, ns, "single", "member3")
-		eventually(t, waitTimeout, "pod single Running in member3", func() error {
-			p, err := e.mkube["member3"].CoreV1().Pods(ns).Get(ctx, "single", metav1.GetOptions{})
+		e.Kubectl(t, "", "run", "single", "--image", "nginx", "--restart=Never", "-n", ns)
+		e.Apply(t, ns, simplePolicy("single", "v1", "Pod", "single", "member3"))
+		e.WaitOnly(t, podsGVR, ns, "single", "member3")
+		framework.Eventually(t, framework.WaitTimeout, "pod single Running in member3", func() error {
+			p, err := e.MKube["member3"].CoreV1().Pods(ns).Get(ctx, "single", metav1.GetOptions{})
 			if err != nil {
 				return err
 			}
@@ -356,8 +357,8 @@ spec:
 			}
 			return nil
 		})
-		eventually(t, waitTimeout, "template pod status.phase Running", func() error {
-			p, err := e.cp.Client.CoreV1().Pods(ns).Get(ctx, "single", metav1.GetOptions{})
+		framework.Eventually(t, framework.WaitTimeout, "template pod status.phase Running", func() error {
+			p, err := e.CP.Client.CoreV1().Pods(ns).Get(ctx, "single", metav1.GetOptions{})
 			if err != nil {
 				return err
 			}
@@ -366,7 +367,7 @@ spec:
 			}
 			return nil
 		})
-		e.waitRB(t, ns, "single-pod", checkAggregated([]string{"member3"}, true))
+		e.WaitRB(t, ns, "single-pod", checkAggregated([]string{"member3"}, true))
 	})
 }
 
@@ -384,9 +385,9 @@ func testDeletion(t *testing.T, e *env) {
 	ctx := context.Background()
 	ns := e.namespace(t, "e2e-deletion")
 	// member1 already has a ConfigMap "shared" of its own.
-	e.memberKubectl(t, "member1", "create", "configmap", "shared", "--from-literal=owner=user", "-n", ns)
+	e.MemberKubectl(t, "member1", "create", "configmap", "shared", "--from-literal=owner=user", "-n", ns)
 
-	e.apply(t, ns, `apiVersion: policy.karmada.io/v1alpha1
+	e.Apply(t, ns, `apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata:
   name: del
@@ -404,7 +405,7 @@ spec:
     clusterAffinity:
       clusterNames: [member1, member2]
 `)
-	e.apply(t, ns, `apiVersion: v1
+	e.Apply(t, ns, `apiVersion: v1
 kind: ConfigMap
 metadata:
   name: shared
@@ -422,15 +423,15 @@ metadata:
 data:
   owner: karmada
 `)
-	e.kubectl(t, "", "create", "deployment", "runner", "--image", "nginx", "--replicas=2", "-n", ns)
+	e.Kubectl(t, "", "create", "deployment", "runner", "--image", "nginx", "--replicas=2", "-n", ns)
 
-	e.waitOnly(t, configmapsGVR, ns, "solo", "member1", "member2")
-	e.waitMember(t, "member2", configmapsGVR, ns, "shared", checkManaged)
+	e.WaitOnly(t, framework.ConfigMapsGVR, ns, "solo", "member1", "member2")
+	e.WaitMember(t, "member2", framework.ConfigMapsGVR, ns, "shared", checkManaged)
 	for _, m := range []string{"member1", "member2"} {
-		e.waitDeploymentReady(t, m, ns, "runner", 2)
+		e.WaitDeploymentReady(t, m, ns, "runner", 2)
 	}
 	userCopy := func() error {
-		u, err := e.memberGet("member1", configmapsGVR, ns, "shared")
+		u, err := e.MemberGet("member1", framework.ConfigMapsGVR, ns, "shared")
 		if err != nil {
 			return err
 		}
@@ -442,15 +443,15 @@ data:
 		}
 		return nil
 	}
-	consistently(t, 2*time.Second, "member1's own ConfigMap shared untouched", userCopy)
+	framework.Consistently(t, 2*time.Second, "member1's own ConfigMap shared untouched", userCopy)
 
 	// Deleting "shared": member2's managed copy goes, member1's own stays.
-	e.kubectl(t, "", "delete", "configmap", "shared", "-n", ns)
-	e.waitMemberGone(t, "member2", configmapsGVR, ns, "shared")
-	consistently(t, 5*time.Second, "member1's own ConfigMap shared survives the template's deletion", userCopy)
-	eventually(t, waitTimeout, "the Works of shared to be gone", func() error {
+	e.Kubectl(t, "", "delete", "configmap", "shared", "-n", ns)
+	e.WaitMemberGone(t, "member2", framework.ConfigMapsGVR, ns, "shared")
+	framework.Consistently(t, 5*time.Second, "member1's own ConfigMap shared survives the template's deletion", userCopy)
+	framework.Eventually(t, framework.WaitTimeout, "the Works of shared to be gone", func() error {
 		for _, m := range []string{"member1", "member2"} {
-			_, err := e.work(m, names.GenerateWorkName("ConfigMap", "shared", ns))
+			_, err := e.Work(m, names.GenerateWorkName("ConfigMap", "shared", ns))
 			if !apierrors.IsNotFound(err) {
 				return fmt.Errorf("%s: %v", m, err)
 			}
@@ -459,13 +460,13 @@ data:
 	})
 
 	// Deleting "solo" removes it everywhere; "runner" takes its pods with it.
-	e.kubectl(t, "", "delete", "configmap", "solo", "-n", ns)
-	e.kubectl(t, "", "delete", "deployment", "runner", "-n", ns)
+	e.Kubectl(t, "", "delete", "configmap", "solo", "-n", ns)
+	e.Kubectl(t, "", "delete", "deployment", "runner", "-n", ns)
 	for _, m := range []string{"member1", "member2"} {
-		e.waitMemberGone(t, m, configmapsGVR, ns, "solo")
-		e.waitMemberGone(t, m, deploymentsGVR, ns, "runner")
-		eventually(t, waitTimeout, "runner's pods gone from "+m, func() error {
-			l, err := e.mkube[m].CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=runner"})
+		e.WaitMemberGone(t, m, framework.ConfigMapsGVR, ns, "solo")
+		e.WaitMemberGone(t, m, framework.DeploymentsGVR, ns, "runner")
+		framework.Eventually(t, framework.WaitTimeout, "runner's pods gone from "+m, func() error {
+			l, err := e.MKube[m].CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=runner"})
 			if err != nil {
 				return err
 			}
@@ -475,9 +476,9 @@ data:
 			return nil
 		})
 	}
-	eventually(t, waitTimeout, "the bindings of deleted templates to be gone", func() error {
+	framework.Eventually(t, framework.WaitTimeout, "the bindings of deleted templates to be gone", func() error {
 		for _, rb := range []string{"shared-configmap", "solo-configmap", "runner-deployment"} {
-			if _, err := e.rb(ns, rb); !apierrors.IsNotFound(err) {
+			if _, err := e.RB(ns, rb); !apierrors.IsNotFound(err) {
 				return fmt.Errorf("%s: %v", rb, err)
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/karmada-one/karmada-one/test/e2e/framework"
 )
 
 // viewUser creates a ServiceAccount in the control plane and returns its user name and a
@@ -18,10 +20,10 @@ import (
 func (e *env) viewUser(t *testing.T, name string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := e.cp.Client.CoreV1().ServiceAccounts("default").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+	if _, err := e.CP.Client.CoreV1().ServiceAccounts("default").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	token := strings.TrimSpace(e.cpKubectl(t, "", "create", "token", name, "-n", "default", "--duration=1h"))
+	token := strings.TrimSpace(e.Kubectl(t, "", "create", "token", name, "-n", "default", "--duration=1h"))
 	return "system:serviceaccount:default:" + name, e.viewKubeconfig(t, "", token)
 }
 
@@ -29,7 +31,7 @@ func (e *env) viewUser(t *testing.T, name string) (string, string) {
 func (e *env) grantConfigMapReads(t *testing.T, member, ns, user string) {
 	t.Helper()
 	ctx := context.Background()
-	kube := e.mkube[member]
+	kube := e.MKube[member]
 	name := "read-configmaps-" + strings.ReplaceAll(user, ":", "-")
 	if _, err := kube.RbacV1().Roles(ns).Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name},
 		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "list"}}}}, metav1.CreateOptions{}); err != nil {
@@ -48,19 +50,19 @@ func testRBAC(t *testing.T, e *env) {
 	ctx := context.Background()
 	ns := e.namespace(t, "view-rbac")
 	e.waitRootCA(t, ns)
-	for _, m := range memberNames {
+	for _, m := range e.MemberNames {
 		e.configMap(t, m, ns, "secret-of-"+m, map[string]string{"member": m})
 	}
 
 	alice, aliceKC := e.viewUser(t, "alice") // the view, but no RBAC in any member (at first)
 	bob, bobKC := e.viewUser(t, "bob")       // no view, but reads in member1
-	_, err := e.cp.Client.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "merged-view"},
+	_, err := e.CP.Client.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "merged-view"},
 		Rules: []rbacv1.PolicyRule{{APIGroups: []string{"search.karmada.io"}, Resources: []string{"proxying/proxy"},
 			Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}}}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.cp.Client.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "alice-merged-view"},
+	_, err = e.CP.Client.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "alice-merged-view"},
 		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "merged-view"},
 		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "alice", Namespace: "default"}}}, metav1.CreateOptions{})
 	if err != nil {
@@ -69,7 +71,7 @@ func testRBAC(t *testing.T, e *env) {
 	e.grantConfigMapReads(t, "member1", ns, bob)
 
 	// A kubectl GET through the view is the verb get on proxying/proxy.
-	eventually(t, 30*time.Second, "the control plane to authorize alice (not bob) for get proxying/proxy", func() error {
+	framework.Eventually(t, 30*time.Second, "the control plane to authorize alice (not bob) for get proxying/proxy", func() error {
 		a := strings.TrimSpace(e.canI(alice))
 		b := strings.TrimSpace(e.canI(bob))
 		if a != "yes" || b != "no" {
@@ -80,7 +82,7 @@ func testRBAC(t *testing.T, e *env) {
 
 	leaks := func(out string) []string {
 		var found []string
-		for _, m := range memberNames {
+		for _, m := range e.MemberNames {
 			if strings.Contains(out, "secret-of-"+m) {
 				found = append(found, "secret-of-"+m)
 			}
@@ -134,7 +136,7 @@ func testRBAC(t *testing.T, e *env) {
 	t.Run("MemberRBACInOneMember", func(t *testing.T) {
 		e.grantConfigMapReads(t, "member2", ns, alice)
 		var stdout, stderr string
-		eventually(t, 30*time.Second, "alice to list member2's ConfigMaps through the view", func() error {
+		framework.Eventually(t, 30*time.Second, "alice to list member2's ConfigMaps through the view", func() error {
 			var err error
 			stdout, stderr, err = e.run(ctx, aliceKC, "--context", viewContext, "get", "configmaps", "-n", ns)
 			if err != nil {
@@ -172,13 +174,13 @@ func testRBAC(t *testing.T, e *env) {
 		// may answer her from its warm member2 cache (after asking member2 whether she may
 		// list there); revoking her member2 RBAC must end that.
 		carol, carolKC := e.viewUser(t, "carol")
-		if _, err := e.cp.Client.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "carol-merged-view"},
+		if _, err := e.CP.Client.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "carol-merged-view"},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "merged-view"},
 			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "carol", Namespace: "default"}}}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		e.grantConfigMapReads(t, "member2", ns, carol)
-		eventually(t, 30*time.Second, "carol to read member2's ConfigMaps through the view", func() error {
+		framework.Eventually(t, 30*time.Second, "carol to read member2's ConfigMaps through the view", func() error {
 			stdout, stderr, err := e.run(ctx, carolKC, "--context", viewContext, "get", "configmaps", "-n", ns)
 			if err != nil || !strings.Contains(stdout, "secret-of-member2") {
 				return fmt.Errorf("%v: %s%s", err, stdout, stderr)
@@ -189,13 +191,13 @@ func testRBAC(t *testing.T, e *env) {
 			return nil
 		})
 		name := "read-configmaps-" + strings.ReplaceAll(carol, ":", "-")
-		if err := e.mkube["member2"].RbacV1().RoleBindings(ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+		if err := e.MKube["member2"].RbacV1().RoleBindings(ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		revoked := time.Now()
 		// member2 itself refuses at once; the view may remember an allowed decision for a
 		// short while (like a webhook authorizer's cache), but not for long.
-		eventually(t, 60*time.Second, "carol to lose member2's ConfigMaps in the view", func() error {
+		framework.Eventually(t, 60*time.Second, "carol to lose member2's ConfigMaps in the view", func() error {
 			stdout, stderr, _ := e.run(ctx, carolKC, "--context", viewContext, "get", "configmaps", "-n", ns)
 			if l := leaks(stdout); len(l) > 0 {
 				return fmt.Errorf("carol still sees %v %s after the revocation", l, time.Since(revoked).Round(time.Second))
@@ -211,7 +213,7 @@ func testRBAC(t *testing.T, e *env) {
 
 // canI asks the control plane whether user may GET through the view.
 func (e *env) canI(user string) string {
-	out, _, _ := e.run(context.Background(), e.cp.Kubeconfig, "auth", "can-i", "get", "proxying.search.karmada.io", "--subresource=proxy", "--as="+user)
+	out, _, _ := e.run(context.Background(), e.CP.Kubeconfig, "auth", "can-i", "get", "proxying.search.karmada.io", "--subresource=proxy", "--as="+user)
 	return out
 }
 
@@ -241,7 +243,7 @@ func testDownMember(t *testing.T, e *env) {
 		}
 		return nil
 	}
-	eventually(t, waitTimeout, "the view to list both probes without warnings", healthy)
+	framework.Eventually(t, framework.WaitTimeout, "the view to list both probes without warnings", healthy)
 
 	// list runs the user's command once and checks what holds whenever the member is down
 	// or hanging: the answer comes within 5 s and has the other members' objects. It
@@ -309,7 +311,7 @@ func testDownMember(t *testing.T, e *env) {
 		}
 	}
 
-	m := e.members[down]
+	m := e.Members[down]
 	t.Run("Hung", func(t *testing.T) {
 		// SIGSTOP: connections are accepted by the kernel but never answered, so only the
 		// view's own timeout can save the request.
@@ -333,7 +335,7 @@ func testDownMember(t *testing.T, e *env) {
 		check(t, "hung, again")
 		resume()
 		e.waitClustersReady(t, down)
-		eventually(t, waitTimeout, "the view to list member3 again without warnings", healthy)
+		framework.Eventually(t, framework.WaitTimeout, "the view to list member3 again without warnings", healthy)
 	})
 
 	t.Run("Killed", func(t *testing.T) {
@@ -359,8 +361,8 @@ func testDownMember(t *testing.T, e *env) {
 		leftOutSoon(t, killed)
 		check(t, "killed, again")
 		// Once the control plane has noticed, the member is left out as not Ready.
-		eventually(t, waitTimeout, "the control plane to see member3 not Ready", func() error {
-			c, err := e.karmada.ClusterV1alpha1().Clusters().Get(ctx, down, metav1.GetOptions{})
+		framework.Eventually(t, framework.WaitTimeout, "the control plane to see member3 not Ready", func() error {
+			c, err := e.Karmada.ClusterV1alpha1().Clusters().Get(ctx, down, metav1.GetOptions{})
 			if err != nil {
 				return err
 			}
@@ -377,6 +379,6 @@ func testDownMember(t *testing.T, e *env) {
 			t.Fatal(err)
 		}
 		e.waitClustersReady(t, down)
-		eventually(t, waitTimeout, "the view to list member3 again without warnings", healthy)
+		framework.Eventually(t, framework.WaitTimeout, "the view to list member3 again without warnings", healthy)
 	})
 }

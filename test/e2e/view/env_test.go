@@ -13,36 +13,26 @@ package view
 import (
 	"bytes"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/klog/v2"
 
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	searchv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/search/v1alpha1"
-	karmadaclient "github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned"
-	"github.com/karmada-one/karmada-one/test/integration/framework"
+	"github.com/karmada-one/karmada-one/test/e2e/framework"
+	cpframework "github.com/karmada-one/karmada-one/test/integration/framework"
 	"github.com/karmada-one/karmada-one/test/members"
 )
-
-// waitTimeout bounds every wait for the control plane or a member to converge.
-const waitTimeout = 60 * time.Second
 
 // viewContext is the admin kubeconfig's context for the merged view of all members.
 const viewContext = "karmada"
@@ -55,94 +45,33 @@ const (
 	clusterAnnotation = searchv1alpha1.CachedFromClusterAnnotation
 )
 
-var memberNames = []string{"member1", "member2", "member3"}
-
-type env struct {
-	cp      *framework.Server
-	karmada karmadaclient.Interface
-	ctl     string
-	kubectl string
-	members map[string]*members.Member
-	mkube   map[string]kubernetes.Interface
+// nodeSpecs: member1..3 alike, one KWOK node of 8 CPU / 32Gi / 110 pods each.
+var nodeSpecs = map[string][]members.NodeSpec{
+	"member1": {{Name: "member1-node", CPU: "8", Memory: "32Gi", Pods: "110"}},
+	"member2": {{Name: "member2-node", CPU: "8", Memory: "32Gi", Pods: "110"}},
+	"member3": {{Name: "member3-node", CPU: "8", Memory: "32Gi", Pods: "110"}},
 }
 
-// setup starts member1..3, the control plane with its controllers, and joins the members.
+// env is the shared environment with this suite's helpers.
+type env struct {
+	*framework.Env
+	// kubectl is the kubectl binary.
+	kubectl string
+}
+
+// setup starts member1..3 (concurrently: each takes a while to become ready), the control
+// plane with its controllers, and joins the members.
 func setup(t *testing.T) *env {
 	t.Helper()
-	// The in-process control plane logs through klog; keep it out of the test output but on
-	// disk for diagnosis.
-	var logFile *os.File
-	if f, err := os.CreateTemp("", "view-e2e-*.log"); err == nil {
-		logFile = f
-		quietKlog(f)
-		t.Logf("control plane log: %s", f.Name())
-		t.Cleanup(func() { klog.Flush(); _ = f.Close() })
-	}
-	root := framework.RepoRoot()
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
-	t.Cleanup(cancel)
-	if missing := members.MissingBinaries(root); len(missing) > 0 {
-		t.Logf("building member binaries %v into _cache/bin (minutes when the build cache is cold)", missing)
-	}
-	bins, err := members.EnsureBinaries(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{members: map[string]*members.Member{}, mkube: map[string]kubernetes.Interface{}}
-	dir := t.TempDir()
-	// Start the members concurrently: each takes a while to become ready.
-	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		errs []error
-	)
-	for _, name := range memberNames {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			nodes := []members.NodeSpec{{Name: name + "-node", CPU: "8", Memory: "32Gi", Pods: "110"}}
-			m, err := members.Start(ctx, bins, members.Options{Name: name, Dir: filepath.Join(dir, name), Nodes: nodes, DieWithParent: true})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, fmt.Errorf("starting %s: %w", name, err))
-				return
-			}
-			e.members[name] = m
-		}()
-	}
-	wg.Wait()
-	for _, m := range e.members {
-		t.Cleanup(func() { _ = m.Stop() })
-	}
-	if len(errs) > 0 {
-		t.Fatal(errors.Join(errs...))
-	}
-	for name, m := range e.members {
+	e := &env{Env: framework.Setup(t, framework.Options{Name: "view", Members: nodeSpecs, StartConcurrently: true})}
+	for name, m := range e.Members {
 		cfg := m.RESTConfig()
 		cfg.QPS, cfg.Burst = 2000, 4000
-		e.mkube[name] = kubernetes.NewForConfigOrDie(cfg)
+		e.MKube[name] = kubernetes.NewForConfigOrDie(cfg)
 	}
-	e.cp = framework.StartInProcess(t, framework.Options{Controllers: true, ExtraFlags: []string{
-		"--cluster-status-update-frequency=1s", "--cluster-success-threshold=2s", "--cluster-failure-threshold=4s",
-	}})
-	if logFile != nil {
-		// Starting the server applies its own logging flags; send klog to the file again.
-		quietKlog(logFile)
-	}
-	e.karmada = karmadaclient.NewForConfigOrDie(e.cp.Config)
-	e.ctl = framework.KarmadactlPath(t)
-	e.kubectl = framework.KubectlPath(t)
-
-	for _, name := range memberNames {
-		out, err := exec.Command(e.ctl, "--kubeconfig", e.cp.Kubeconfig, "join", name, "--cluster-kubeconfig", e.members[name].Kubeconfig).CombinedOutput()
-		if err != nil {
-			t.Fatalf("join %s: %v\n%s", name, err, out)
-		}
-	}
-	e.waitClustersReady(t, memberNames...)
+	e.kubectl = cpframework.KubectlPath(t)
 	// The view answers once its informer of Clusters has synced.
-	eventually(t, waitTimeout, "the merged view to answer", func() error {
+	framework.Eventually(t, framework.WaitTimeout, "the merged view to answer", func() error {
 		_, stderr, err := e.view(context.Background(), "get", "namespaces")
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, stderr)
@@ -155,9 +84,9 @@ func setup(t *testing.T) *env {
 // waitClustersReady waits until the named Clusters are Ready and untainted.
 func (e *env) waitClustersReady(t *testing.T, names ...string) {
 	t.Helper()
-	eventually(t, waitTimeout, fmt.Sprintf("clusters %v Ready and untainted", names), func() error {
+	framework.Eventually(t, framework.WaitTimeout, fmt.Sprintf("clusters %v Ready and untainted", names), func() error {
 		for _, name := range names {
-			c, err := e.karmada.ClusterV1alpha1().Clusters().Get(context.Background(), name, metav1.GetOptions{})
+			c, err := e.Karmada.ClusterV1alpha1().Clusters().Get(context.Background(), name, metav1.GetOptions{})
 			if err != nil {
 				return err
 			}
@@ -170,16 +99,6 @@ func (e *env) waitClustersReady(t *testing.T, names ...string) {
 		}
 		return nil
 	})
-}
-
-// quietKlog sends klog (errors included) to w only.
-func quietKlog(w *os.File) {
-	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
-	klog.InitFlags(fs)
-	_ = fs.Set("logtostderr", "false")
-	_ = fs.Set("alsologtostderr", "false")
-	_ = fs.Set("stderrthreshold", "FATAL")
-	klog.SetOutput(w)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -197,7 +116,7 @@ func (e *env) run(ctx context.Context, kubeconfig string, args ...string) (strin
 
 // view runs kubectl against the merged view with the admin kubeconfig (--context karmada).
 func (e *env) view(ctx context.Context, args ...string) (string, string, error) {
-	return e.run(ctx, e.cp.Kubeconfig, append([]string{"--context", viewContext}, args...)...)
+	return e.run(ctx, e.CP.Kubeconfig, append([]string{"--context", viewContext}, args...)...)
 }
 
 // mustView is view that fails the test on error.
@@ -213,13 +132,13 @@ func (e *env) mustView(t *testing.T, args ...string) (string, string) {
 // cpKubectl runs kubectl against the control plane (the kubeconfig's current context).
 func (e *env) cpKubectl(t *testing.T, stdin string, args ...string) string {
 	t.Helper()
-	return e.cp.MustKubectl(t, stdin, args...)
+	return e.CP.MustKubectl(t, stdin, args...)
 }
 
 // memberKubectl runs kubectl against a member directly, as a user of that member would.
 func (e *env) memberKubectl(t *testing.T, member string, args ...string) string {
 	t.Helper()
-	stdout, stderr, err := e.run(context.Background(), e.members[member].Kubeconfig, args...)
+	stdout, stderr, err := e.run(context.Background(), e.Members[member].Kubeconfig, args...)
 	if err != nil {
 		t.Fatalf("kubectl (%s) %s: %v\n%s%s", member, strings.Join(args, " "), err, stdout, stderr)
 	}
@@ -231,7 +150,7 @@ func (e *env) memberKubectl(t *testing.T, member string, args ...string) string 
 // instead of the admin certificate (in every context).
 func (e *env) viewKubeconfig(t *testing.T, clusters, token string) string {
 	t.Helper()
-	cfg, err := clientcmd.LoadFromFile(e.cp.Kubeconfig)
+	cfg, err := clientcmd.LoadFromFile(e.CP.Kubeconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +176,7 @@ func (e *env) viewKubeconfig(t *testing.T, clusters, token string) string {
 func (e *env) viewConfig(t *testing.T) *rest.Config {
 	t.Helper()
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		&clientcmd.ClientConfigLoadingRules{ExplicitPath: e.cp.Kubeconfig},
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: e.CP.Kubeconfig},
 		&clientcmd.ConfigOverrides{CurrentContext: viewContext},
 	).ClientConfig()
 	if err != nil {
@@ -358,31 +277,6 @@ func sameFields(got []string, want ...string) bool {
 }
 
 // ---------------------------------------------------------------------------------------
-// waiting
-
-// eventually polls cond every 250ms until it returns nil; on timeout it fails the test with
-// cond's last error, which should describe what was seen.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() error) {
-	t.Helper()
-	if last := poll(timeout, cond); last != nil {
-		t.Fatalf("timed out after %s waiting for %s; last seen: %v", timeout, what, last)
-	}
-}
-
-// poll is eventually without failing: nil when cond held within timeout, else cond's last error.
-func poll(timeout time.Duration, cond func() error) error {
-	last := errors.New("never evaluated")
-	err := wait.PollUntilContextTimeout(context.Background(), 250*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
-		last = cond()
-		return last == nil, nil
-	})
-	if err != nil {
-		return last
-	}
-	return nil
-}
-
-// ---------------------------------------------------------------------------------------
 // namespaces
 
 // namespace creates a namespace in the control plane and waits until it has been
@@ -390,10 +284,10 @@ func poll(timeout time.Duration, cond func() error) error {
 // place: the members and the control plane are torn down with the suite.
 func (e *env) namespace(t *testing.T, name string) string {
 	t.Helper()
-	e.cpKubectl(t, "", "create", "namespace", name)
-	eventually(t, waitTimeout, fmt.Sprintf("namespace %s in every member", name), func() error {
-		for _, m := range memberNames {
-			if _, err := e.mkube[m].CoreV1().Namespaces().Get(context.Background(), name, metav1.GetOptions{}); err != nil {
+	e.Kubectl(t, "", "create", "namespace", name)
+	framework.Eventually(t, framework.WaitTimeout, fmt.Sprintf("namespace %s in every member", name), func() error {
+		for _, m := range e.MemberNames {
+			if _, err := e.MKube[m].CoreV1().Namespaces().Get(context.Background(), name, metav1.GetOptions{}); err != nil {
 				return fmt.Errorf("%s: %v", m, err)
 			}
 		}
@@ -405,9 +299,9 @@ func (e *env) namespace(t *testing.T, name string) string {
 // waitRootCA waits until every member has published kube-root-ca.crt in the namespace.
 func (e *env) waitRootCA(t *testing.T, ns string) {
 	t.Helper()
-	eventually(t, waitTimeout, fmt.Sprintf("kube-root-ca.crt in namespace %s of every member", ns), func() error {
-		for _, m := range memberNames {
-			if _, err := e.mkube[m].CoreV1().ConfigMaps(ns).Get(context.Background(), "kube-root-ca.crt", metav1.GetOptions{}); err != nil {
+	framework.Eventually(t, framework.WaitTimeout, fmt.Sprintf("kube-root-ca.crt in namespace %s of every member", ns), func() error {
+		for _, m := range e.MemberNames {
+			if _, err := e.MKube[m].CoreV1().ConfigMaps(ns).Get(context.Background(), "kube-root-ca.crt", metav1.GetOptions{}); err != nil {
 				return fmt.Errorf("%s: %v", m, err)
 			}
 		}
@@ -418,7 +312,7 @@ func (e *env) waitRootCA(t *testing.T, ns string) {
 // configMap creates an unmanaged ConfigMap directly in a member.
 func (e *env) configMap(t *testing.T, member, ns, name string, data map[string]string) *corev1.ConfigMap {
 	t.Helper()
-	cm, err := e.mkube[member].CoreV1().ConfigMaps(ns).Create(context.Background(),
+	cm, err := e.MKube[member].CoreV1().ConfigMaps(ns).Create(context.Background(),
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: data}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("creating configmap %s/%s in %s: %v", ns, name, member, err)

@@ -23,7 +23,8 @@ import (
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	"github.com/karmada-one/karmada-one/pkg/names"
-	"github.com/karmada-one/karmada-one/test/integration/framework"
+	"github.com/karmada-one/karmada-one/test/e2e/framework"
+	cpframework "github.com/karmada-one/karmada-one/test/integration/framework"
 	"github.com/karmada-one/karmada-one/test/members"
 )
 
@@ -33,7 +34,7 @@ const karmadactlNamespace = "karmada-cluster"
 
 // ctlRun runs kubectl-karmada with the admin kubeconfig.
 func (e *env) ctlRun(ctx context.Context, args ...string) (string, error) {
-	out, err := exec.CommandContext(ctx, e.ctl, append([]string{"--kubeconfig", e.cp.Kubeconfig}, args...)...).CombinedOutput()
+	out, err := exec.CommandContext(ctx, e.Ctl, append([]string{"--kubeconfig", e.CP.Kubeconfig}, args...)...).CombinedOutput()
 	return string(out), err
 }
 
@@ -43,7 +44,7 @@ func (e *env) startExtraMember(t *testing.T, name string) *members.Member {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	bins, err := members.EnsureBinaries(ctx, framework.RepoRoot())
+	bins, err := members.EnsureBinaries(ctx, cpframework.RepoRoot())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func (e *env) registerLikeKarmadactl(t *testing.T, name string, m *members.Membe
 	}, metav1.CreateOptions{})
 	mustCreate("ClusterRoleBinding "+role, err)
 	tokens := map[string]*corev1.Secret{}
-	eventually(t, waitTimeout, "the member's token controller to fill the token Secrets", func() error {
+	framework.Eventually(t, framework.WaitTimeout, "the member's token controller to fill the token Secrets", func() error {
 		for _, n := range []string{sa, impersonator} {
 			s, err := member.CoreV1().Secrets(ns).Get(ctx, n, metav1.GetOptions{})
 			if err != nil {
@@ -118,7 +119,7 @@ func (e *env) registerLikeKarmadactl(t *testing.T, name string, m *members.Membe
 	}
 
 	// The control plane.
-	cp := e.cp.Client
+	cp := e.CP.Client
 	_, err = cp.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
 	mustCreate("namespace "+ns+" in the control plane", err)
 	secrets := map[string]map[string][]byte{
@@ -129,7 +130,7 @@ func (e *env) registerLikeKarmadactl(t *testing.T, name string, m *members.Membe
 		_, err := cp.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: n}, Data: data}, metav1.CreateOptions{})
 		mustCreate("control-plane Secret "+n, err)
 	}
-	cluster, err := e.karmada.ClusterV1alpha1().Clusters().Create(ctx, &clusterv1alpha1.Cluster{
+	cluster, err := e.Karmada.ClusterV1alpha1().Clusters().Create(ctx, &clusterv1alpha1.Cluster{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: clusterv1alpha1.ClusterSpec{
 			SyncMode:              clusterv1alpha1.Push,
@@ -163,14 +164,14 @@ func (e *env) unregister(t *testing.T, name, ns string) {
 	t.Helper()
 	ctx := context.Background()
 	if ns != "" {
-		_, _ = e.cp.Kubectl(t, "", "delete", "deployments,propagationpolicies", "--all", "-n", ns, "--wait=false")
+		_, _ = e.CP.Kubectl(t, "", "delete", "deployments,propagationpolicies", "--all", "-n", ns, "--wait=false")
 	}
-	if err := e.karmada.ClusterV1alpha1().Clusters().Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+	if err := e.Karmada.ClusterV1alpha1().Clusters().Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		t.Errorf("deleting Cluster %s: %v", name, err)
 		return
 	}
-	eventually(t, 2*waitTimeout, "Cluster "+name+" to be removed", func() error {
-		c, err := e.karmada.ClusterV1alpha1().Clusters().Get(ctx, name, metav1.GetOptions{})
+	framework.Eventually(t, 2*framework.WaitTimeout, "Cluster "+name+" to be removed", func() error {
+		c, err := e.Karmada.ClusterV1alpha1().Clusters().Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
@@ -200,8 +201,8 @@ func testKarmadactlJoinedMember(t *testing.T, e *env) {
 	execNS := names.GenerateExecutionSpaceName(name)
 	t.Run("ImpersonationWorks", func(t *testing.T) {
 		for _, w := range []string{"karmada-impersonator-7cbb6bd5c9", "karmada-impersonator-84f8c8f8c6"} {
-			eventually(t, waitTimeout, "Work "+execNS+"/"+w+" Applied", func() error {
-				work, err := e.karmada.WorkV1alpha1().Works(execNS).Get(ctx, w, metav1.GetOptions{})
+			framework.Eventually(t, framework.WaitTimeout, "Work "+execNS+"/"+w+" Applied", func() error {
+				work, err := e.Karmada.WorkV1alpha1().Works(execNS).Get(ctx, w, metav1.GetOptions{})
 				if err != nil {
 					return err
 				}
@@ -241,8 +242,8 @@ func testKarmadactlJoinedMember(t *testing.T, e *env) {
 			binding.Subjects[0].Namespace != karmadactlNamespace || binding.RoleRef.Name != "karmada-impersonator" {
 			t.Errorf("member ClusterRoleBinding karmada-impersonator: %+v %+v", binding.RoleRef, binding.Subjects)
 		}
-		eventually(t, waitTimeout, "Event SyncImpersonationConfigSucceed on Cluster "+name, func() error {
-			events, err := e.cp.Client.CoreV1().Events("").List(ctx, metav1.ListOptions{
+		framework.Eventually(t, framework.WaitTimeout, "Event SyncImpersonationConfigSucceed on Cluster "+name, func() error {
+			events, err := e.CP.Client.CoreV1().Events("").List(ctx, metav1.ListOptions{
 				FieldSelector: "involvedObject.kind=Cluster,involvedObject.name=" + name + ",reason=SyncImpersonationConfigSucceed",
 			})
 			if err != nil {
@@ -259,7 +260,7 @@ func testKarmadactlJoinedMember(t *testing.T, e *env) {
 
 	// A Deployment made in the member directly, in a namespace the control plane propagated.
 	e.namespace(t, ns)
-	eventually(t, waitTimeout, "namespace "+ns+" in "+name, func() error {
+	framework.Eventually(t, framework.WaitTimeout, "namespace "+ns+" in "+name, func() error {
 		_, err := member.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 		return err
 	})
@@ -269,9 +270,9 @@ func testKarmadactlJoinedMember(t *testing.T, e *env) {
 	}
 
 	t.Run("ClusterProxy", func(t *testing.T) {
-		server := strings.TrimSuffix(e.cp.Config.Host, "/") + "/apis/cluster.karmada.io/v1alpha1/clusters/" + name + "/proxy"
-		eventually(t, waitTimeout, "the pod of "+app+" through the cluster proxy", func() error {
-			stdout, stderr, err := e.run(ctx, e.cp.Kubeconfig, "--server", server, "get", "pods", "-A")
+		server := strings.TrimSuffix(e.CP.Config.Host, "/") + "/apis/cluster.karmada.io/v1alpha1/clusters/" + name + "/proxy"
+		framework.Eventually(t, framework.WaitTimeout, "the pod of "+app+" through the cluster proxy", func() error {
+			stdout, stderr, err := e.run(ctx, e.CP.Kubeconfig, "--server", server, "get", "pods", "-A")
 			if err != nil {
 				return fmt.Errorf("%v: %s%s", err, stdout, stderr)
 			}
@@ -283,7 +284,7 @@ func testKarmadactlJoinedMember(t *testing.T, e *env) {
 	})
 
 	t.Run("MergedView", func(t *testing.T) {
-		eventually(t, waitTimeout, app+" in get --operation-scope members -C "+name, func() error {
+		framework.Eventually(t, framework.WaitTimeout, app+" in get --operation-scope members -C "+name, func() error {
 			out, err := e.ctlRun(ctx, "get", "deployments", "-n", ns, "--operation-scope", "members", "-C", name)
 			if err != nil {
 				return fmt.Errorf("%v: %s", err, out)
@@ -309,8 +310,8 @@ func testKarmadactlJoinedMember(t *testing.T, e *env) {
 			t.Fatalf("promote: %v\n%s", err, out)
 		}
 		bindingName := names.GenerateBindingName("Deployment", app)
-		eventually(t, waitTimeout, "ResourceBinding "+ns+"/"+bindingName+" placing "+app+" on "+name, func() error {
-			rb, err := e.karmada.WorkV1alpha2().ResourceBindings(ns).Get(ctx, bindingName, metav1.GetOptions{})
+		framework.Eventually(t, framework.WaitTimeout, "ResourceBinding "+ns+"/"+bindingName+" placing "+app+" on "+name, func() error {
+			rb, err := e.Karmada.WorkV1alpha2().ResourceBindings(ns).Get(ctx, bindingName, metav1.GetOptions{})
 			if err != nil {
 				return err
 			}
@@ -320,8 +321,8 @@ func testKarmadactlJoinedMember(t *testing.T, e *env) {
 			return nil
 		})
 		work := names.GenerateWorkName("Deployment", app, ns)
-		eventually(t, waitTimeout, "Work "+execNS+"/"+work+" Applied and the member's copy adopted", func() error {
-			w, err := e.karmada.WorkV1alpha1().Works(execNS).Get(ctx, work, metav1.GetOptions{})
+		framework.Eventually(t, framework.WaitTimeout, "Work "+execNS+"/"+work+" Applied and the member's copy adopted", func() error {
+			w, err := e.Karmada.WorkV1alpha1().Works(execNS).Get(ctx, work, metav1.GetOptions{})
 			if err != nil {
 				return err
 			}

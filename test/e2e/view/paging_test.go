@@ -29,13 +29,13 @@ func testPaging(t *testing.T, e *env) {
 	// want maps name ⇒ member; cm-i goes to member(i mod 3).
 	want := map[string]string{}
 	for i := range pagingObjects {
-		want[fmt.Sprintf("cm-%05d", i)] = memberNames[i%len(memberNames)]
+		want[fmt.Sprintf("cm-%05d", i)] = e.MemberNames[i%len(e.MemberNames)]
 	}
 	start := time.Now()
 	createConfigMaps(t, e, ns, want)
 	t.Logf("created %d ConfigMaps in the members in %s", pagingObjects, time.Since(start).Round(time.Millisecond))
 	// Every member also has its kube-root-ca.crt there.
-	total := pagingObjects + len(memberNames)
+	total := pagingObjects + len(e.MemberNames)
 
 	// Each check runs twice: the first lists may be answered by the members, later ones by
 	// the view's cache once its member informers are warm.
@@ -98,8 +98,8 @@ func kubectlChunked(t *testing.T, e *env, ns string, want map[string]string, tot
 			problems = append(problems, fmt.Sprintf("%s printed %d times", name, count[name]))
 		}
 	}
-	if count["kube-root-ca.crt"] != len(memberNames) {
-		problems = append(problems, fmt.Sprintf("kube-root-ca.crt printed %d times, want once per member (%d)", count["kube-root-ca.crt"], len(memberNames)))
+	if count["kube-root-ca.crt"] != len(e.MemberNames) {
+		problems = append(problems, fmt.Sprintf("kube-root-ca.crt printed %d times, want once per member (%d)", count["kube-root-ca.crt"], len(e.MemberNames)))
 	}
 	for name, n := range count {
 		if _, ok := want[name]; !ok && name != "kube-root-ca.crt" {
@@ -167,7 +167,7 @@ func clientGoContinue(t *testing.T, e *env, ns string, want map[string]string, t
 	if len(dups) > 0 {
 		t.Errorf("%d duplicates (cluster/name), e.g. %v", len(dups), dups[:min(10, len(dups))])
 	}
-	for _, m := range memberNames {
+	for _, m := range e.MemberNames {
 		if seen[m+"/kube-root-ca.crt"] != 1 {
 			t.Errorf("%s/kube-root-ca.crt seen %d times", m, seen[m+"/kube-root-ca.crt"])
 		}
@@ -199,7 +199,7 @@ func createConfigMaps(t *testing.T, e *env, ns string, want map[string]string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	queues := map[string]chan string{}
-	for _, m := range memberNames {
+	for _, m := range e.MemberNames {
 		queues[m] = make(chan string, len(want))
 	}
 	for name, m := range want {
@@ -210,7 +210,7 @@ func createConfigMaps(t *testing.T, e *env, ns string, want map[string]string) {
 		mu       sync.Mutex
 		firstErr error
 	)
-	for _, m := range memberNames {
+	for _, m := range e.MemberNames {
 		close(queues[m])
 		for range workersPerMember {
 			wg.Add(1)
@@ -218,7 +218,7 @@ func createConfigMaps(t *testing.T, e *env, ns string, want map[string]string) {
 				defer wg.Done()
 				for name := range queues[m] {
 					cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: map[string]string{"member": m}}
-					if _, err := e.mkube[m].CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+					if _, err := e.MKube[m].CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
 						mu.Lock()
 						if firstErr == nil {
 							firstErr = fmt.Errorf("creating %s in %s: %w", name, m, err)

@@ -3,15 +3,13 @@ package view
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/karmada-one/karmada-one/test/integration/framework"
+	"github.com/karmada-one/karmada-one/test/e2e/framework"
 )
 
 // TestView starts member1..3 and the control plane once and runs every scenario against
@@ -30,22 +28,12 @@ func TestView(t *testing.T) {
 	t.Run("DownMember", func(t *testing.T) { testDownMember(t, e) })
 }
 
-// guideYAML reads artifacts/guide/<file> with the guide's cluster names mapped to ours.
-func guideYAML(t *testing.T, file string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(framework.RepoRoot(), "artifacts", "guide", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.NewReplacer("v8o-karmada-member1", "member1", "v8o-karmada-member2", "member2").Replace(string(b))
-}
-
 // waitDeploymentRow waits until `kubectl --context karmada get deployment` shows exactly one
 // row for name, in cluster with READY ready, and returns the table.
 func (e *env) waitDeploymentRow(t *testing.T, name, cluster string, want []string) table {
 	t.Helper()
 	var tb table
-	eventually(t, waitTimeout, fmt.Sprintf("the view to show deployment %s as %q", name, strings.Join(want, " ")), func() error {
+	framework.Eventually(t, framework.WaitTimeout, fmt.Sprintf("the view to show deployment %s as %q", name, strings.Join(want, " ")), func() error {
 		stdout, stderr, err := e.view(context.Background(), "get", "deployment")
 		if err != nil {
 			return fmt.Errorf("%v: %s%s", err, stdout, stderr)
@@ -68,20 +56,20 @@ func (e *env) waitDeploymentRow(t *testing.T, name, cluster string, want []strin
 // the policy to member2 moves the row; scaling through the view scales the template.
 func testGuide(t *testing.T, e *env) {
 	ctx := context.Background()
-	e.cpKubectl(t, guideYAML(t, "propagationpolicy-example-policy.yaml"), "apply", "-f", "-")
-	e.cpKubectl(t, "", "create", "deployment", "nginx", "--image", "nginx")
+	e.Kubectl(t, framework.GuideYAML(t, "propagationpolicy-example-policy.yaml"), "apply", "-f", "-")
+	e.Kubectl(t, "", "create", "deployment", "nginx", "--image", "nginx")
 
 	// NAME CLUSTER READY UP-TO-DATE AVAILABLE AGE ADOPTION / nginx member1 1/1 1 1 14s Y
 	e.waitDeploymentRow(t, "nginx", "member1", []string{"nginx", "member1", "1/1", "1", "1", "<age>", "Y"})
 
 	// The control plane's own endpoint still shows the template, without the view's columns.
-	cpTable := parseTable(e.cpKubectl(t, "", "get", "deployment", "nginx"))
+	cpTable := parseTable(e.Kubectl(t, "", "get", "deployment", "nginx"))
 	if cpTable.col("CLUSTER") >= 0 || cpTable.col("ADOPTION") >= 0 {
 		t.Errorf("the control plane context shows the view's columns: %q", strings.Join(cpTable.header, " "))
 	}
 
 	// Pods: NAME CLUSTER READY STATUS RESTARTS AGE, running in member1.
-	eventually(t, waitTimeout, "the view to list nginx's Running pod in member1", func() error {
+	framework.Eventually(t, framework.WaitTimeout, "the view to list nginx's Running pod in member1", func() error {
 		stdout, stderr, err := e.view(ctx, "get", "pod", "-l", "app=nginx")
 		if err != nil {
 			return fmt.Errorf("%v: %s%s", err, stdout, stderr)
@@ -116,7 +104,7 @@ func testGuide(t *testing.T, e *env) {
 	}
 
 	// Update the policy: the row moves to member2 (and member1's copy goes away).
-	e.cpKubectl(t, guideYAML(t, "propagationpolicy-example-policy-update.yaml"), "apply", "-f", "-")
+	e.Kubectl(t, framework.GuideYAML(t, "propagationpolicy-example-policy-update.yaml"), "apply", "-f", "-")
 	e.waitDeploymentRow(t, "nginx", "member2", []string{"nginx", "member2", "1/1", "1", "1", "<age>", "Y"})
 
 	// Scale through the view: the write goes to the template (the object is managed).
@@ -124,7 +112,7 @@ func testGuide(t *testing.T, e *env) {
 	if !strings.Contains(stdout, "scaled") {
 		t.Errorf("kubectl --context karmada scale: %s%s", stdout, stderr)
 	}
-	tpl, err := e.cp.Client.AppsV1().Deployments("default").Get(ctx, "nginx", metav1.GetOptions{})
+	tpl, err := e.CP.Client.AppsV1().Deployments("default").Get(ctx, "nginx", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,13 +132,13 @@ func testUnmanaged(t *testing.T, e *env) {
 
 	noTemplate := func(when string) {
 		t.Helper()
-		if _, err := e.cp.Client.AppsV1().Deployments(ns).Get(ctx, "solo", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		if _, err := e.CP.Client.AppsV1().Deployments(ns).Get(ctx, "solo", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Errorf("%s: the control plane has deployment %s/solo (err %v); it was only ever created in member3", when, ns, err)
 		}
 	}
 	noTemplate("after creating it in member3")
 
-	eventually(t, waitTimeout, "the view to show solo in member3 with ADOPTION N", func() error {
+	framework.Eventually(t, framework.WaitTimeout, "the view to show solo in member3 with ADOPTION N", func() error {
 		stdout, stderr, err := e.view(ctx, "get", "deployment", "-n", ns)
 		if err != nil {
 			return fmt.Errorf("%v: %s%s", err, stdout, stderr)
@@ -181,8 +169,8 @@ func testUnmanaged(t *testing.T, e *env) {
 	if !strings.Contains(stdout, "deleted") {
 		t.Errorf("kubectl --context karmada delete deployment solo: %s%s", stdout, stderr)
 	}
-	eventually(t, waitTimeout, "solo to be gone from member3", func() error {
-		d, err := e.mkube["member3"].AppsV1().Deployments(ns).Get(ctx, "solo", metav1.GetOptions{})
+	framework.Eventually(t, framework.WaitTimeout, "solo to be gone from member3", func() error {
+		d, err := e.MKube["member3"].AppsV1().Deployments(ns).Get(ctx, "solo", metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
@@ -207,7 +195,7 @@ func testAmbiguous(t *testing.T, e *env) {
 	for _, m := range []string{"member1", "member2"} {
 		e.memberKubectl(t, m, "create", "deployment", "twin", "--image", "nginx", "-n", ns)
 	}
-	eventually(t, waitTimeout, "the view to list twin in member1 and member2", func() error {
+	framework.Eventually(t, framework.WaitTimeout, "the view to list twin in member1 and member2", func() error {
 		stdout, _, err := e.view(ctx, "get", "deployment", "-n", ns)
 		if err != nil {
 			return err
@@ -236,7 +224,7 @@ func testAmbiguous(t *testing.T, e *env) {
 		t.Errorf("kubectl --context karmada delete deployment twin: want a refusal listing both clusters, got %v\n%s%s", err, stdout, stderr)
 	}
 	for _, m := range []string{"member1", "member2"} {
-		if _, err := e.mkube[m].AppsV1().Deployments(ns).Get(ctx, "twin", metav1.GetOptions{}); err != nil {
+		if _, err := e.MKube[m].AppsV1().Deployments(ns).Get(ctx, "twin", metav1.GetOptions{}); err != nil {
 			t.Errorf("twin in %s after the refused delete: %v", m, err)
 		}
 	}

@@ -18,6 +18,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/karmada-one/karmada-one/test/e2e/framework"
 )
 
 // lineBuffer collects a command's output lines as they arrive.
@@ -44,7 +46,7 @@ func testKubectlWatch(t *testing.T, e *env) {
 	ns := e.namespace(t, "view-watch")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, e.kubectl, "--kubeconfig", e.cp.Kubeconfig, "--context", viewContext, "get", "pods", "-A", "-w")
+	cmd := exec.CommandContext(ctx, e.kubectl, "--kubeconfig", e.CP.Kubeconfig, "--context", viewContext, "get", "pods", "-A", "-w")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +75,7 @@ func testKubectlWatch(t *testing.T, e *env) {
 	}
 
 	// The initial list is printed first (the nginx pods of the guide at least).
-	eventually(t, 30*time.Second, "kubectl get pods -A -w to print its header", func() error {
+	framework.Eventually(t, 30*time.Second, "kubectl get pods -A -w to print its header", func() error {
 		lines := out.snapshot()
 		if len(lines) == 0 {
 			return fmt.Errorf("no output yet; stderr: %s", stderr.String())
@@ -91,11 +93,11 @@ func testKubectlWatch(t *testing.T, e *env) {
 			ObjectMeta: metav1.ObjectMeta{Name: name},
 			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "nginx"}}},
 		}
-		if _, err := e.mkube[m].CoreV1().Pods(ns).Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
+		if _, err := e.MKube[m].CoreV1().Pods(ns).Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
 			t.Fatalf("creating pod %s in %s: %v", name, m, err)
 		}
 	}
-	eventually(t, 30*time.Second, "the watch to print the new pods of member1 and member2", func() error {
+	framework.Eventually(t, 30*time.Second, "the watch to print the new pods of member1 and member2", func() error {
 		seen := map[string]bool{}
 		for _, l := range out.snapshot()[1:] {
 			f := strings.Fields(l)
@@ -144,7 +146,7 @@ func testInformer(t *testing.T, e *env) {
 	ctx := context.Background()
 	ns := e.namespace(t, "view-informer")
 	e.waitRootCA(t, ns)
-	for _, m := range memberNames {
+	for _, m := range e.MemberNames {
 		e.configMap(t, m, ns, "before-"+m, nil)
 	}
 
@@ -194,13 +196,13 @@ func testInformer(t *testing.T, e *env) {
 		return keys
 	}
 	want := []string{"*/kube-root-ca.crt"}
-	for _, m := range memberNames {
+	for _, m := range e.MemberNames {
 		want = append(want, m+"/before-"+m)
 	}
 	sort.Strings(want)
 	if got := storeKeys(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("right after HasSynced the informer's store holds (cluster/name) %v, want %v", got, want)
-		if err := poll(10*time.Second, func() error {
+		if err := framework.Poll(10*time.Second, func() error {
 			if got := storeKeys(); strings.Join(got, " ") != strings.Join(want, " ") {
 				return fmt.Errorf("%v", got)
 			}
@@ -220,7 +222,7 @@ func testInformer(t *testing.T, e *env) {
 			return informerEvent{}
 		}
 	}
-	cms := e.mkube["member2"].CoreV1().ConfigMaps(ns)
+	cms := e.MKube["member2"].CoreV1().ConfigMaps(ns)
 	e.configMap(t, "member2", ns, "after-sync", map[string]string{"k": "v1"})
 	if ev := next("the Add"); ev != (informerEvent{kind: "add", cluster: "member2", data: "v1"}) {
 		t.Fatalf("first event %+v, want an add from member2 with data v1", ev)
