@@ -104,10 +104,24 @@ var karmadaControllers = []struct {
 // housekeeping controllers and ours. Losing the Lease ends the process, as in kube's
 // controller manager: a fresh start is the simplest way to drop every cached decision.
 // events is where Events are written (nil: through the loopback client).
+// waitReady polls the server's /readyz until it answers ok or ctx ends.
+func waitReady(ctx context.Context, client kubernetes.Interface) error {
+	return wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		return err == nil && string(body) == "ok", nil
+	})
+}
+
 func runControllers(ctx context.Context, opts *Completed, loopback *rest.Config, members *membercluster.Registry, events record.EventSink) {
 	cfg := rest.CopyConfig(loopback)
 	cfg.QPS, cfg.Burst = -1, 0 // our own loopback: never throttle the embedded controllers
 	client := kubernetes.NewForConfigOrDie(cfg)
+	// Like kube-controller-manager, start once the API server is ready: before that RBAC
+	// and the built-in CRDs are still being written, and informers listing in the meantime
+	// only take CPU from the start-up that readiness waits for.
+	if err := waitReady(ctx, client); err != nil {
+		return
+	}
 	run := func(ctx context.Context) {
 		if err := startControllers(ctx, opts, cfg, client, members, events); err != nil {
 			klog.ErrorS(err, "Starting controllers failed")
