@@ -170,7 +170,33 @@ func (b *controller) enqueueAll(ns string) {
 
 // Start runs the binding controller and the binding status controller.
 func Start(ctx context.Context, c *controllers.Context) error {
-	b := &controller{
+	b := newController(c)
+	rbInf := c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer()
+	crbInf := c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Informer()
+	for _, watch := range []func() error{
+		b.watchOverridesAndClusters,
+		func() error { return b.watchBindings(rbInf, crbInf) },
+		b.watchWorks,
+		func() error { return c.OnInterpreterChange(b.requeueKinds) },
+	} {
+		if err := watch(); err != nil {
+			return err
+		}
+	}
+	b.watchTemplates()
+	go func() {
+		if !cache.WaitForCacheSync(ctx.Done(), rbInf.HasSynced, crbInf.HasSynced, b.works.HasSynced) {
+			return
+		}
+		controllers.RunWorkers(ctx, "binding-controller", b.queue, c.Options.Workers, b.reconcile)
+		controllers.RunWorkers(ctx, "binding-status-controller", b.status, c.Options.Workers, b.reconcileStatus)
+	}()
+	return nil
+}
+
+// newController wires the controller's listers, queues and Event recorders.
+func newController(c *controllers.Context) *controller {
+	return &controller{
 		c:                 c,
 		rbRecorder:        c.EventRecorder(events.ComponentBinding),
 		crbRecorder:       c.EventRecorder(events.ComponentClusterBinding),
@@ -189,8 +215,12 @@ func Start(ctx context.Context, c *controllers.Context) error {
 
 		renderErrors: map[string]string{},
 	}
-	// Override policy changes re-render what they may touch; cluster label or spec
-	// changes may change which override rules target a cluster.
+}
+
+// watchOverridesAndClusters: override policy changes re-render what they may touch;
+// cluster label or spec changes may change which override rules target a cluster.
+func (b *controller) watchOverridesAndClusters() error {
+	c := b.c
 	opHandler := func(obj interface{}) {
 		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 			obj = t.Obj
@@ -211,21 +241,20 @@ func Start(ctx context.Context, c *controllers.Context) error {
 			return err
 		}
 	}
-	if _, err := c.KarmadaInformers.Cluster().V1alpha1().Clusters().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	_, err := c.KarmadaInformers.Cluster().V1alpha1().Clusters().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(oldObj, obj interface{}) {
 			o, n := oldObj.(*clusterv1alpha1.Cluster), obj.(*clusterv1alpha1.Cluster)
 			if !apiequality.Semantic.DeepEqual(o.Labels, n.Labels) || !apiequality.Semantic.DeepEqual(o.Spec, n.Spec) {
 				b.enqueueAll("")
 			}
 		},
-	}); err != nil {
-		return err
-	}
-	if err := b.works.AddIndexers(cache.Indexers{WorkBindingIndex: workBindingIndexFunc}); err != nil {
-		return err
-	}
-	rbInf := c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer()
-	crbInf := c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Informer()
+	})
+	return err
+}
+
+// watchBindings queues a binding for rendering and for status when it appears, its spec
+// (generation), deletion or labels change.
+func (b *controller) watchBindings(rbInf, crbInf cache.SharedIndexInformer) error {
 	h := cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj interface{}) { b.enqueueBinding(obj); b.enqueueStatus(obj) },
 		UpdateFunc: func(oldObj, obj interface{}) {
@@ -241,10 +270,17 @@ func Start(ctx context.Context, c *controllers.Context) error {
 	if _, err := rbInf.AddEventHandler(h); err != nil {
 		return err
 	}
-	if _, err := crbInf.AddEventHandler(h); err != nil {
+	_, err := crbInf.AddEventHandler(h)
+	return err
+}
+
+// watchWorks indexes Works by binding; a Work's status change re-aggregates its binding's
+// status, and a Work edited or deleted by hand is put back.
+func (b *controller) watchWorks() error {
+	if err := b.works.AddIndexers(cache.Indexers{WorkBindingIndex: workBindingIndexFunc}); err != nil {
 		return err
 	}
-	if _, err := b.works.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	_, err := b.works.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: b.enqueueStatusOfWork,
 		UpdateFunc: func(oldObj, obj interface{}) {
 			o, n := oldObj.(*workv1alpha1.Work), obj.(*workv1alpha1.Work)
@@ -259,14 +295,13 @@ func Start(ctx context.Context, c *controllers.Context) error {
 			b.enqueueOwnerOfWork(obj)
 			b.enqueueStatusOfWork(obj)
 		},
-	}); err != nil {
-		return err
-	}
-	if err := c.OnInterpreterChange(b.requeueKinds); err != nil {
-		return err
-	}
-	// A template change re-renders its Works.
-	c.Templates.OnNewInformer(func(gvr schema.GroupVersionResource, inf cache.SharedIndexInformer) {
+	})
+	return err
+}
+
+// watchTemplates: a template change re-renders its Works.
+func (b *controller) watchTemplates() {
+	b.c.Templates.OnNewInformer(func(gvr schema.GroupVersionResource, inf cache.SharedIndexInformer) {
 		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			UpdateFunc: func(oldObj, obj interface{}) {
 				o, ok1 := oldObj.(*unstructured.Unstructured)
@@ -277,14 +312,6 @@ func Start(ctx context.Context, c *controllers.Context) error {
 			},
 		})
 	})
-	go func() {
-		if !cache.WaitForCacheSync(ctx.Done(), rbInf.HasSynced, crbInf.HasSynced, b.works.HasSynced) {
-			return
-		}
-		controllers.RunWorkers(ctx, "binding-controller", b.queue, c.Options.Workers, b.reconcile)
-		controllers.RunWorkers(ctx, "binding-status-controller", b.status, c.Options.Workers, b.reconcileStatus)
-	}()
-	return nil
 }
 
 // templateChanged tells whether a template update changes what members get: any

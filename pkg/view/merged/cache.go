@@ -347,12 +347,40 @@ func (c *Cache) page(rq *request, cluster *clusterv1alpha1.Cluster, q url.Values
 	if s := q.Get("fieldSelector"); s != "" {
 		fieldSel, _ = fields.ParseSelector(s)
 	}
-	// Keys are "namespace/name" (or "name"): sorting them gives the page order without
-	// touching the objects, and only the page's objects are read.
-	indexer := e.informer.GetIndexer()
+	items, next := pageItems(e.informer.GetIndexer(), rq.info.Namespace, selector, fieldSel, after, limit)
+	gvk, err := c.kindOf(rq.gvr)
+	if err != nil {
+		return nil, "", false
+	}
+	out := &objectWriter{cluster: cluster.Name, gvk: gvk}
+	l := &memberList{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind + "List", prepared: true}
+	l.Metadata.ResourceVersion = e.informer.LastSyncResourceVersion()
+	if strings.Contains(rq.r.Header.Get("Accept"), "as=Table") {
+		if err := c.tableRows(l, out, gvk, items, rq.query.Get("includeObject")); err != nil {
+			return nil, "", false
+		}
+		return l, next, true
+	}
+	l.Items = make([]json.RawMessage, 0, len(items))
+	for _, obj := range items {
+		raw, err := out.object(obj)
+		if err != nil {
+			return nil, "", false
+		}
+		l.Items = append(l.Items, raw)
+	}
+	return l, next, true
+}
+
+// pageItems picks a page of cached objects in key order after the key after, matching the
+// selectors, at most limit of them (all when limit ≤ 0); next is the key of the page's last
+// object when another matching object follows. Keys are "namespace/name" (or "name"):
+// sorting them gives the page order without touching the objects, and only the page's
+// objects are read.
+func pageItems(indexer cache.Indexer, namespace string, selector labels.Selector, fieldSel fields.Selector, after string, limit int64) ([]runtime.Object, string) {
 	var keys []string
-	if ns := rq.info.Namespace; ns != "" {
-		keys, _ = indexer.IndexKeys(cache.NamespaceIndex, ns)
+	if namespace != "" {
+		keys, _ = indexer.IndexKeys(cache.NamespaceIndex, namespace)
 	} else {
 		keys = indexer.ListKeys()
 	}
@@ -364,7 +392,6 @@ func (c *Cache) page(rq *request, cluster *clusterv1alpha1.Cluster, q url.Values
 			i++
 		}
 	}
-	// next is the key of the page's last object when another matching object follows.
 	var items []runtime.Object
 	next, lastKey := "", ""
 	for ; i < len(keys); i++ {
@@ -390,45 +417,31 @@ func (c *Cache) page(rq *request, cluster *clusterv1alpha1.Cluster, q url.Values
 		items = append(items, obj)
 		lastKey = keys[i]
 	}
+	return items, next
+}
 
-	gvk, err := c.kindOf(rq.gvr)
-	if err != nil {
-		return nil, "", false
-	}
-	out := &objectWriter{cluster: cluster.Name, gvk: gvk}
-	l := &memberList{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind + "List", prepared: true}
-	l.Metadata.ResourceVersion = e.informer.LastSyncResourceVersion()
-	if strings.Contains(rq.r.Header.Get("Accept"), "as=Table") {
-		l.Kind, l.APIVersion = "Table", metav1.SchemeGroupVersion.String()
-		includeObject := rq.query.Get("includeObject")
-		for i, obj := range items {
-			cols, row, err := c.tableRow(out, obj, includeObject, i == 0)
-			if err != nil {
-				return nil, "", false
-			}
-			if i == 0 {
-				l.ColumnDefinitions = cols
-			}
-			l.Rows = append(l.Rows, row)
+// tableRows makes l a Table of items: the columns come with the first row (or, for an
+// empty page, from the kind's printer).
+func (c *Cache) tableRows(l *memberList, out *objectWriter, gvk schema.GroupVersionKind, items []runtime.Object, includeObject string) error {
+	l.Kind, l.APIVersion = "Table", metav1.SchemeGroupVersion.String()
+	for i, obj := range items {
+		cols, row, err := c.tableRow(out, obj, includeObject, i == 0)
+		if err != nil {
+			return err
 		}
-		if len(items) == 0 {
-			cols, err := c.emptyColumns(gvk)
-			if err != nil {
-				return nil, "", false
-			}
+		if i == 0 {
 			l.ColumnDefinitions = cols
 		}
-		return l, next, true
+		l.Rows = append(l.Rows, row)
 	}
-	l.Items = make([]json.RawMessage, 0, len(items))
-	for _, obj := range items {
-		raw, err := out.object(obj)
+	if len(items) == 0 {
+		cols, err := c.emptyColumns(gvk)
 		if err != nil {
-			return nil, "", false
+			return err
 		}
-		l.Items = append(l.Items, raw)
+		l.ColumnDefinitions = cols
 	}
-	return l, next, true
+	return nil
 }
 
 // objectWriter encodes cached objects as the view returns them: with apiVersion and

@@ -2,9 +2,11 @@ package merged
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,26 +39,8 @@ func (v *View) watch(rq *request) {
 		q = cloneValues(q)
 		q.Set("includeObject", "Metadata")
 	}
-	header := http.Header{"Accept": {memberAccept(rq.r.Header.Get("Accept"))}}
 	ctx := rq.r.Context()
-
-	type opened struct {
-		resp   *http.Response
-		cancel func()
-		err    error
-	}
-	streams := make([]opened, len(rq.targets))
-	done := make(chan struct{}, len(rq.targets))
-	for i, c := range rq.targets {
-		go func() {
-			resp, cancel, err := v.open(ctx, c, rq.user, http.MethodGet, rq.path, memberQuery(q, rvs, c.Name), header)
-			streams[i] = opened{resp, cancel, err}
-			done <- struct{}{}
-		}()
-	}
-	for range rq.targets {
-		<-done
-	}
+	streams := v.openWatches(rq, q, rvs)
 	defer func() {
 		for _, s := range streams {
 			if s.resp != nil {
@@ -65,8 +49,44 @@ func (v *View) watch(rq *request) {
 			}
 		}
 	}()
-
 	events := make(chan clusterEvent)
+	if err := startWatchReaders(ctx, rq, streams, events); err != nil {
+		writeRequestError(rq, err)
+		return
+	}
+	flusher := startWatchResponse(rq)
+	v.relayEvents(rq, q, rvs, streams, events, keepObject, flusher)
+}
+
+// openedWatch is one member's watch response (or why it could not be opened).
+type openedWatch struct {
+	resp   *http.Response
+	cancel func()
+	err    error
+}
+
+// openWatches opens the watch on every target at once and waits for all the answers.
+func (v *View) openWatches(rq *request, q url.Values, rvs map[string]string) []openedWatch {
+	header := http.Header{"Accept": {memberAccept(rq.r.Header.Get("Accept"))}}
+	streams := make([]openedWatch, len(rq.targets))
+	done := make(chan struct{}, len(rq.targets))
+	for i, c := range rq.targets {
+		go func() {
+			resp, cancel, err := v.open(rq.r.Context(), c, rq.user, http.MethodGet, rq.path, memberQuery(q, rvs, c.Name), header)
+			streams[i] = openedWatch{resp, cancel, err}
+			done <- struct{}{}
+		}()
+	}
+	for range rq.targets {
+		<-done
+	}
+	return streams
+}
+
+// startWatchReaders starts one reader per member that answered OK, feeding events. An
+// unreachable, forbidden, missing or failing member is left out with a warning; any other
+// refusal, or no member left to watch, is the watch's error.
+func startWatchReaders(ctx context.Context, rq *request, streams []openedWatch, events chan<- clusterEvent) error {
 	live, forbidden := 0, 0
 	var firstErr error
 	for i, s := range streams {
@@ -89,39 +109,44 @@ func (v *View) watch(rq *request) {
 				firstErr = st
 			}
 			if s.resp.StatusCode < 500 && s.resp.StatusCode != http.StatusForbidden && s.resp.StatusCode != http.StatusNotFound {
-				writeRequestError(rq, st)
-				return
+				return st
 			}
 			continue
 		}
 		live++
-		go func(body *json.Decoder) {
-			for {
-				var ev watchEvent
-				if err := body.Decode(&ev); err != nil {
-					select {
-					case events <- clusterEvent{cluster: c, err: err}:
-					case <-ctx.Done():
-					}
-					return
-				}
-				select {
-				case events <- clusterEvent{cluster: c, event: ev}:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}(json.NewDecoder(s.resp.Body))
+		go readWatch(ctx, c, json.NewDecoder(s.resp.Body), events)
 	}
-	if live == 0 {
-		if forbidden > 0 || firstErr != nil {
-			writeRequestError(rq, firstErr)
+	if live > 0 {
+		return nil
+	}
+	if forbidden > 0 || firstErr != nil {
+		return firstErr
+	}
+	return apierrors.NewServiceUnavailable("no member cluster of the view can be watched")
+}
+
+// readWatch decodes one member's events until its stream ends (the end is sent as an
+// event with err) or the request is over.
+func readWatch(ctx context.Context, cluster string, body *json.Decoder, events chan<- clusterEvent) {
+	for {
+		var ev watchEvent
+		if err := body.Decode(&ev); err != nil {
+			select {
+			case events <- clusterEvent{cluster: cluster, err: err}:
+			case <-ctx.Done():
+			}
 			return
 		}
-		writeRequestError(rq, apierrors.NewServiceUnavailable("no member cluster of the view can be watched"))
-		return
+		select {
+		case events <- clusterEvent{cluster: cluster, event: ev}:
+		case <-ctx.Done():
+			return
+		}
 	}
+}
 
+// startWatchResponse writes the headers (and warnings) of the chunked watch response.
+func startWatchResponse(rq *request) http.Flusher {
 	addWarnings(rq)
 	h := rq.w.Header()
 	h.Set("Content-Type", "application/json")
@@ -131,13 +156,20 @@ func (v *View) watch(rq *request) {
 	if flusher != nil {
 		flusher.Flush()
 	}
+	return flusher
+}
 
+// relayEvents writes the members' events in the view's shape until the client goes, a
+// member's stream ends or an ERROR event is sent. With sendInitialEvents every member ends
+// its initial objects with a bookmark; the client sees one such bookmark, after the last
+// member's initial objects.
+func (v *View) relayEvents(rq *request, q url.Values, rvs map[string]string, streams []openedWatch,
+	events <-chan clusterEvent, keepObject bool, flusher http.Flusher) {
+	ctx := rq.r.Context()
 	state := map[string]string{}
 	for k, rv := range rvs {
 		state[k] = rv
 	}
-	// With sendInitialEvents every member ends its initial objects with a bookmark; the
-	// client must see one such bookmark, after the last member's initial objects.
 	initialPending := map[string]bool{}
 	if q.Get("sendInitialEvents") == "true" {
 		for i, s := range streams {
