@@ -54,10 +54,11 @@ test-integration: ## In-process control plane with real etcd, no member clusters
 test-e2e: ## Real member clusters (binaries built once into _cache) and the control plane
 	$(GO) test -count=1 -p 2 -timeout 45m ./test/e2e/... ./test/members/...
 
-verify: ## Generated code is up to date, code is formatted and vetted
+verify: ## Generated code is up to date, code is formatted, vetted and passes staticcheck
 	hack/verify-codegen.sh
 	hack/verify-gofmt.sh
 	$(GO) vet ./...
+	hack/verify-staticcheck.sh
 
 codegen: ## Regenerate pkg/generated and deepcopy code
 	hack/update-codegen.sh

@@ -11,9 +11,10 @@ go build ./...
 echo "==> verify generated code"
 hack/verify-codegen.sh
 
-echo "==> verify gofmt and go vet"
+echo "==> verify gofmt, go vet and staticcheck"
 hack/verify-gofmt.sh
 go vet ./...
+hack/verify-staticcheck.sh
 
 echo "==> go test"
 # Two cores: two packages at a time. Integration tests start real servers.

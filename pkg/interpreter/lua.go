@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"runtime/metrics"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -56,8 +55,7 @@ func watchAllocations(cancel context.CancelCauseFunc) (stop func()) {
 	var mu sync.Mutex
 	stopped := false
 	var timer *time.Timer
-	var check func()
-	check = func() {
+	check := func() {
 		mu.Lock()
 		defer mu.Unlock()
 		if stopped {
@@ -351,12 +349,3 @@ func fromLuaDepth(v lua.LValue, depth int) (interface{}, error) {
 	return nil, fmt.Errorf("lua value of type %s cannot be converted", v.Type())
 }
 
-// sortedKeys is used by helpers that must be deterministic.
-func sortedKeys(m map[string]interface{}) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

@@ -73,7 +73,8 @@ func startProcess(dir, name, bin string, args []string, dieWithParent bool) (*pr
 		_ = cmd.Wait()
 		close(p.done)
 	}()
-	if err := os.MkdirAll(filepath.Join(dir, "pids"), 0o755); err == nil {
+	err = os.MkdirAll(filepath.Join(dir, "pids"), 0o755)
+	if err == nil {
 		err = os.WriteFile(pidFile(dir, name), []byte(strconv.Itoa(p.pid)+"\n"), 0o644)
 	}
 	if err != nil {

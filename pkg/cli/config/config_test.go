@@ -108,8 +108,7 @@ func TestViewConfigNames(t *testing.T) {
 	raw.Contexts["karmada"] = &clientcmdapi.Context{Cluster: "karmada", AuthInfo: "admin"}
 	raw.Contexts["karmada-view"] = &clientcmdapi.Context{Cluster: "elsewhere", AuthInfo: "admin"}
 	raw.CurrentContext = "karmada"
-	cfg, err = (&ViewOptions{Raw: true}).ViewConfig(raw, "")
-	if err == nil {
+	if _, err = (&ViewOptions{Raw: true}).ViewConfig(raw, ""); err == nil {
 		t.Error("an empty context name was accepted")
 	}
 	cfg, err = (&ViewOptions{Raw: true}).ViewConfig(raw, "karmada")

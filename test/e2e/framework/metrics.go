@@ -77,7 +77,10 @@ func (e *Env) ServeFakeMetrics(t *testing.T, member string) *FakeMetrics {
 	cs := e.MKube[member]
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: fakeMetricsService, Namespace: fakeMetricsNamespace},
 		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "https", Port: 443, Protocol: corev1.ProtocolTCP}}}}
-	eps := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: fakeMetricsService, Namespace: fakeMetricsNamespace}, //nolint:staticcheck // the aggregator still reads them
+	// The aggregator still reads Endpoints.
+	//lint:ignore SA1019 see above
+	eps := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: fakeMetricsService, Namespace: fakeMetricsNamespace},
+		//lint:ignore SA1019 see above
 		Subsets: []corev1.EndpointSubset{{Addresses: []corev1.EndpointAddress{{IP: ip.String()}}, Ports: []corev1.EndpointPort{{Name: "https", Port: int32(port), Protocol: corev1.ProtocolTCP}}}}}
 	slice := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: fakeMetricsService, Namespace: fakeMetricsNamespace,
 		Labels: map[string]string{discoveryv1.LabelServiceName: fakeMetricsService}},

@@ -129,12 +129,6 @@ func (e *env) mustView(t *testing.T, args ...string) (string, string) {
 	return stdout, stderr
 }
 
-// cpKubectl runs kubectl against the control plane (the kubeconfig's current context).
-func (e *env) cpKubectl(t *testing.T, stdin string, args ...string) string {
-	t.Helper()
-	return e.CP.MustKubectl(t, stdin, args...)
-}
-
 // memberKubectl runs kubectl against a member directly, as a user of that member would.
 func (e *env) memberKubectl(t *testing.T, member string, args ...string) string {
 	t.Helper()
