@@ -348,4 +348,3 @@ func fromLuaDepth(v lua.LValue, depth int) (interface{}, error) {
 	}
 	return nil, fmt.Errorf("lua value of type %s cannot be converted", v.Type())
 }
-
