@@ -29,8 +29,15 @@ func NewQueue(name string) workqueue.TypedRateLimitingInterface[string] {
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: name})
 }
 
+// NewTypedQueue is NewQueue for keys of another type (a typed reference, say).
+func NewTypedQueue[K comparable](name string) workqueue.TypedRateLimitingInterface[K] {
+	return workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[K](),
+		workqueue.TypedRateLimitingQueueConfig[K]{Name: name})
+}
+
 // RunWorkers processes q with reconcile in n goroutines until ctx ends, then shuts q down.
-func RunWorkers(ctx context.Context, name string, q workqueue.TypedRateLimitingInterface[string], n int, reconcile Reconcile) {
+func RunWorkers[K comparable](ctx context.Context, name string, q workqueue.TypedRateLimitingInterface[K], n int,
+	reconcile func(ctx context.Context, key K) (requeueAfter time.Duration, err error)) {
 	logger := klog.FromContext(ctx).WithValues("controller", name)
 	ctx = context.WithValue(ctx, nameKey{}, name)
 	for i := 0; i < n; i++ {
@@ -45,7 +52,8 @@ func RunWorkers(ctx context.Context, name string, q workqueue.TypedRateLimitingI
 	}()
 }
 
-func processNext(ctx context.Context, q workqueue.TypedRateLimitingInterface[string], reconcile Reconcile) bool {
+func processNext[K comparable](ctx context.Context, q workqueue.TypedRateLimitingInterface[K],
+	reconcile func(context.Context, K) (time.Duration, error)) bool {
 	key, quit := q.Get()
 	if quit {
 		return false

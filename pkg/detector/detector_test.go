@@ -19,71 +19,20 @@ package detector
 import (
 	"testing"
 
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/utils/ptr"
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
-	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/detector/detectortest"
 )
 
-func deploy(ns, name string, labels map[string]string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "apps/v1",
-		"kind":       "Deployment",
-		"metadata":   map[string]any{"name": name, "namespace": ns},
-		"spec": map[string]any{
-			"replicas": int64(3),
-			"template": map[string]any{"spec": map[string]any{
-				"containers": []any{map[string]any{
-					"name": "c", "image": "nginx",
-					"resources": map[string]any{"requests": map[string]any{"cpu": "100m"}},
-				}},
-			}},
-		},
-	}}
-	u.SetLabels(labels)
-	u.SetUID("uid-1")
-	u.SetResourceVersion("42")
-	return u
-}
-
-func clusterRole(name string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "rbac.authorization.k8s.io/v1",
-		"kind":       "ClusterRole",
-		"metadata":   map[string]any{"name": name},
-	}}
-	u.SetUID("uid-cr")
-	return u
-}
-
-func depSel(name string, ls *metav1.LabelSelector) policyv1alpha1.ResourceSelector {
-	return policyv1alpha1.ResourceSelector{APIVersion: "apps/v1", Kind: "Deployment", Name: name, LabelSelector: ls}
-}
-
-func pp(ns, name string, prio int32, sels ...policyv1alpha1.ResourceSelector) *policyv1alpha1.PropagationPolicy {
-	p := &policyv1alpha1.PropagationPolicy{}
-	p.Namespace, p.Name = ns, name
-	p.Labels = map[string]string{policyv1alpha1.PropagationPolicyPermanentIDLabel: "id-" + ns + "-" + name}
-	if prio != 0 {
-		p.Spec.Priority = ptr.To(prio)
-	}
-	p.Spec.ResourceSelectors = sels
-	return p
-}
-
-func cpp(name string, prio int32, sels ...policyv1alpha1.ResourceSelector) *policyv1alpha1.ClusterPropagationPolicy {
-	p := &policyv1alpha1.ClusterPropagationPolicy{}
-	p.Name = name
-	p.Labels = map[string]string{policyv1alpha1.ClusterPropagationPolicyPermanentIDLabel: "cid-" + name}
-	if prio != 0 {
-		p.Spec.Priority = ptr.To(prio)
-	}
-	p.Spec.ResourceSelectors = sels
-	return p
-}
+var (
+	deploy      = detectortest.Deploy
+	clusterRole = detectortest.ClusterRole
+	depSel      = detectortest.DepSel
+	pp          = detectortest.PP
+	cpp         = detectortest.CPP
+)
 
 func TestSelectorPriority(t *testing.T) {
 	obj := deploy("default", "nginx", map[string]string{"app": "nginx"})
@@ -325,178 +274,4 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
-}
-
-func TestBuildBinding(t *testing.T) {
-	full := pp("default", "nginx-pp", 0, depSel("nginx", nil))
-	full.Spec.PropagateDeps = true
-	full.Spec.Placement = policyv1alpha1.Placement{ClusterAffinity: &policyv1alpha1.ClusterAffinity{ClusterNames: []string{"member1", "member2"}}}
-	full.Spec.ConflictResolution = policyv1alpha1.ConflictOverwrite
-	full.Spec.SchedulerName = "my-scheduler"
-	full.Spec.Failover = &policyv1alpha1.FailoverBehavior{Application: &policyv1alpha1.ApplicationFailoverBehavior{}}
-	full.Spec.Suspension = &policyv1alpha1.Suspension{Dispatching: ptr.To(true)}
-	full.Spec.PreserveResourcesOnDeletion = ptr.To(true)
-
-	t.Run("namespaced template", func(t *testing.T) {
-		obj := deploy("default", "nginx", nil)
-		b, err := BuildBinding(obj, FromPropagationPolicy(full))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if b.IsCluster() || b.RB == nil {
-			t.Fatal("want a ResourceBinding")
-		}
-		rb := b.RB
-		if rb.Kind != "ResourceBinding" || rb.APIVersion != "work.karmada.io/v1alpha2" {
-			t.Errorf("TypeMeta = %v", rb.TypeMeta)
-		}
-		if rb.Name != "nginx-deployment" || rb.Namespace != "default" {
-			t.Errorf("name = %s/%s", rb.Namespace, rb.Name)
-		}
-		if len(rb.OwnerReferences) != 1 {
-			t.Fatalf("ownerReferences = %v", rb.OwnerReferences)
-		}
-		o := rb.OwnerReferences[0]
-		if o.APIVersion != "apps/v1" || o.Kind != "Deployment" || o.Name != "nginx" || o.UID != "uid-1" ||
-			!ptr.Deref(o.Controller, false) || !ptr.Deref(o.BlockOwnerDeletion, false) {
-			t.Errorf("ownerReference = %+v", o)
-		}
-		if len(rb.Finalizers) != 1 || rb.Finalizers[0] != workv1alpha2.BindingControllerFinalizer {
-			t.Errorf("finalizers = %v", rb.Finalizers)
-		}
-		if rb.Labels[policyv1alpha1.PropagationPolicyPermanentIDLabel] != "id-default-nginx-pp" ||
-			rb.Annotations[policyv1alpha1.PropagationPolicyNamespaceAnnotation] != "default" ||
-			rb.Annotations[policyv1alpha1.PropagationPolicyNameAnnotation] != "nginx-pp" {
-			t.Errorf("claim = %v %v", rb.Labels, rb.Annotations)
-		}
-		if !IsClaimedBy(rb, FromPropagationPolicy(full)) {
-			t.Error("binding not claimed by its policy")
-		}
-		want := workv1alpha2.ObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "default", Name: "nginx", UID: "uid-1", ResourceVersion: "42"}
-		if rb.Spec.Resource != want {
-			t.Errorf("resource = %+v", rb.Spec.Resource)
-		}
-		s := rb.Spec
-		if !s.PropagateDeps || s.ConflictResolution != policyv1alpha1.ConflictOverwrite || s.SchedulerName != "my-scheduler" ||
-			s.Placement == nil || len(s.Placement.ClusterAffinity.ClusterNames) != 2 || s.Failover == nil || s.Failover.Application == nil ||
-			s.Suspension == nil || !ptr.Deref(s.Suspension.Dispatching, false) || !ptr.Deref(s.PreserveResourcesOnDeletion, false) {
-			t.Errorf("spec not copied: %+v", s)
-		}
-		if s.Clusters != nil {
-			t.Errorf("clusters set: %v", s.Clusters)
-		}
-		if s.Replicas != 3 {
-			t.Errorf("replicas = %d", s.Replicas)
-		}
-		if s.ReplicaRequirements == nil || !s.ReplicaRequirements.ResourceRequest.Cpu().Equal(resource.MustParse("100m")) {
-			t.Errorf("replicaRequirements = %+v", s.ReplicaRequirements)
-		}
-		// deep copies: mutating the binding leaves the policy alone
-		s.Placement.ClusterAffinity.ClusterNames[0] = "x"
-		*s.PreserveResourcesOnDeletion = false
-		if full.Spec.Placement.ClusterAffinity.ClusterNames[0] != "member1" || !*full.Spec.PreserveResourcesOnDeletion {
-			t.Error("binding shares memory with the policy")
-		}
-	})
-
-	t.Run("defaults", func(t *testing.T) {
-		obj := deploy("default", "nginx", nil)
-		b, err := BuildBinding(obj, FromClusterPropagationPolicy(cpp("all", 0, depSel("", nil))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if b.RB == nil {
-			t.Fatal("a namespaced template claimed by a cpp gets a ResourceBinding")
-		}
-		s := b.RB.Spec
-		if s.SchedulerName != policyv1alpha1.DefaultSchedulerName || s.Placement == nil || s.Suspension != nil ||
-			s.Failover != nil || s.PreserveResourcesOnDeletion != nil {
-			t.Errorf("spec = %+v", s)
-		}
-		if b.RB.Labels[policyv1alpha1.ClusterPropagationPolicyPermanentIDLabel] != "cid-all" ||
-			b.RB.Annotations[policyv1alpha1.ClusterPropagationPolicyAnnotation] != "all" {
-			t.Errorf("claim = %v %v", b.RB.Labels, b.RB.Annotations)
-		}
-	})
-
-	t.Run("cluster-scoped template", func(t *testing.T) {
-		obj := clusterRole("system:viewer")
-		b, err := BuildBinding(obj, FromClusterPropagationPolicy(cpp("all", 0)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !b.IsCluster() {
-			t.Fatal("want a ClusterResourceBinding")
-		}
-		crb := b.CRB
-		if crb.Kind != "ClusterResourceBinding" || crb.Name != "system.viewer-clusterrole" || crb.Namespace != "" {
-			t.Errorf("crb = %s %s/%s", crb.Kind, crb.Namespace, crb.Name)
-		}
-		if len(crb.Finalizers) != 1 || crb.Finalizers[0] != workv1alpha2.ClusterResourceBindingControllerFinalizer {
-			t.Errorf("finalizers = %v", crb.Finalizers)
-		}
-		if crb.Spec.Replicas != 0 || crb.Spec.ReplicaRequirements != nil {
-			t.Errorf("replicas for a kind without replicas: %d %v", crb.Spec.Replicas, crb.Spec.ReplicaRequirements)
-		}
-		if b.Object().GetName() != crb.Name || b.Spec() != &crb.Spec {
-			t.Error("accessors")
-		}
-	})
-
-	t.Run("errors", func(t *testing.T) {
-		if _, err := BuildBinding(clusterRole("x"), FromPropagationPolicy(pp("default", "p", 0))); err == nil {
-			t.Error("pp claiming a cluster-scoped template")
-		}
-		if _, err := BuildBinding(deploy("other", "x", nil), FromPropagationPolicy(pp("default", "p", 0))); err == nil {
-			t.Error("pp claiming a template of another namespace")
-		}
-		if _, err := BuildBinding(deploy("default", "x", nil), Policy{}); err == nil {
-			t.Error("zero policy")
-		}
-	})
-}
-
-func TestMergeBinding(t *testing.T) {
-	obj := deploy("default", "nginx", nil)
-	p1 := pp("default", "p1", 0, depSel("", nil))
-	desired, err := BuildBinding(obj, FromPropagationPolicy(p1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	existing := &Binding{RB: desired.RB.DeepCopy()}
-	existing.RB.Labels["resourcebinding.karmada.io/permanent-id"] = "rb-id"
-	existing.RB.Finalizers = append(existing.RB.Finalizers, "other")
-	existing.RB.Spec.Clusters = []workv1alpha2.TargetCluster{{Name: "member1", Replicas: 3}}
-
-	if _, changed := MergeBinding(existing, desired); changed {
-		t.Error("no-op merge reported a change")
-	}
-
-	obj.Object["spec"].(map[string]any)["replicas"] = int64(5)
-	p2 := pp("default", "p2", 0, depSel("", nil))
-	p2.Spec.SchedulerName = "s2"
-	desired2, err := BuildBinding(obj, FromPropagationPolicy(p2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	merged, changed := MergeBinding(existing, desired2)
-	if !changed {
-		t.Fatal("merge reported no change")
-	}
-	rb := merged.RB
-	if rb.Spec.Replicas != 5 || rb.Spec.SchedulerName != "s2" {
-		t.Errorf("spec not updated: %+v", rb.Spec)
-	}
-	if len(rb.Spec.Clusters) != 1 || rb.Spec.Clusters[0].Name != "member1" {
-		t.Errorf("spec.clusters overwritten: %v", rb.Spec.Clusters)
-	}
-	if rb.Labels["resourcebinding.karmada.io/permanent-id"] != "rb-id" || len(rb.Finalizers) != 2 {
-		t.Errorf("foreign metadata lost: %v %v", rb.Labels, rb.Finalizers)
-	}
-	if !IsClaimedBy(rb, FromPropagationPolicy(p2)) || IsClaimedBy(rb, FromPropagationPolicy(p1)) {
-		t.Errorf("claim not switched: %v %v", rb.Labels, rb.Annotations)
-	}
-	if existing.RB.Spec.Replicas != 3 || !IsClaimedBy(existing.RB, FromPropagationPolicy(p1)) {
-		t.Error("MergeBinding modified existing")
-	}
 }

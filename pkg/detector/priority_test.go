@@ -103,21 +103,3 @@ func TestWorkloadAffinityGroups(t *testing.T) {
 		})
 	}
 }
-
-// The detector owns spec.schedulePriority and spec.workloadAffinityGroups: a merge takes
-// the resolved values, so a changed PriorityClass value or template label reaches the binding.
-func TestMergeBindingSchedulingInputs(t *testing.T) {
-	obj := deploy("default", "nginx", nil)
-	desired, err := BuildBinding(obj, FromPropagationPolicy(pp("default", "p1", 0, depSel("", nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	existing := &Binding{RB: desired.RB.DeepCopy()}
-	existing.RB.Spec.SchedulePriority = &workv1alpha2.SchedulePriority{Priority: 10}
-	desired.RB.Spec.SchedulePriority = &workv1alpha2.SchedulePriority{Priority: 1000}
-	desired.RB.Spec.WorkloadAffinityGroups = &workv1alpha2.WorkloadAffinityGroups{AffinityGroup: "app.group=a"}
-	merged, changed := MergeBinding(existing, desired)
-	if !changed || merged.RB.Spec.SchedulePriority.Priority != 1000 || merged.RB.Spec.WorkloadAffinityGroups.AffinityGroup != "app.group=a" {
-		t.Fatalf("changed=%v spec=%+v", changed, merged.RB.Spec)
-	}
-}

@@ -8,10 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +34,7 @@ import (
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	bindings "github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/detector"
 	"github.com/karmada-one/karmada-one/pkg/events"
@@ -42,7 +43,6 @@ import (
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"
 	worklistersv1 "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha1"
-	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/names"
 	"github.com/karmada-one/karmada-one/pkg/overrides"
@@ -72,38 +72,42 @@ type controller struct {
 	rbRecorder, crbRecorder             record.EventRecorder // binding-controller, cluster-resource-binding-controller
 	overrideRecorder                    record.EventRecorder // override-manager
 	rbStatusRecorder, crbStatusRecorder record.EventRecorder // (cluster-)resource-binding-status-controller
-	queue                               workqueue.TypedRateLimitingInterface[string]
-	status                              workqueue.TypedRateLimitingInterface[string]
+	queue                               workqueue.TypedRateLimitingInterface[bindings.Ref]
+	status                              workqueue.TypedRateLimitingInterface[bindings.Ref]
 
-	rbLister   worklisters.ResourceBindingLister
-	crbLister  worklisters.ClusterResourceBindingLister
+	store      *bindings.Accessor
 	workLister worklistersv1.WorkLister
 	works      cache.SharedIndexInformer
 	clusters   clusterlisters.ClusterLister
 	ops        policylisters.OverridePolicyLister
 	cops       policylisters.ClusterOverridePolicyLister
 
-	// renderErrors holds, per "binding key|cluster", why that cluster's Work could not
-	// be rendered (an override that does not apply); the status shows it.
+	// renderErrors holds, per binding and cluster, why that cluster's Work could not be
+	// rendered (an override that does not apply); the status shows it.
 	renderMu     sync.Mutex
-	renderErrors map[string]string
+	renderErrors map[renderKey]string
 
-	// syncFailures holds, per binding key, the last SyncWorkFailed message recorded, so a
+	// syncFailures holds, per binding, the last SyncWorkFailed message recorded, so a
 	// failure retried with backoff is reported once, not on every retry.
 	syncFailures sync.Map
 }
 
+type renderKey struct {
+	binding bindings.Ref
+	cluster string
+}
+
 // syncRecorder records the binding controller's Events for v.
-func (b *controller) syncRecorder(v *view) record.EventRecorder {
-	if v.cluster() {
+func (b *controller) syncRecorder(v *bindings.Binding) record.EventRecorder {
+	if v.Cluster() {
 		return b.crbRecorder
 	}
 	return b.rbRecorder
 }
 
 // statusRecorder records the binding status controller's Events for v.
-func (b *controller) statusRecorder(v *view) record.EventRecorder {
-	if v.cluster() {
+func (b *controller) statusRecorder(v *bindings.Binding) record.EventRecorder {
+	if v.Cluster() {
 		return b.crbStatusRecorder
 	}
 	return b.rbStatusRecorder
@@ -111,9 +115,9 @@ func (b *controller) statusRecorder(v *view) record.EventRecorder {
 
 // setRenderError records (msg != "") or clears the render error of a binding's
 // cluster; it reports whether anything changed, and then refreshes the status.
-func (b *controller) setRenderError(key, cluster, msg string) bool {
+func (b *controller) setRenderError(key bindings.Ref, cluster, msg string) bool {
 	b.renderMu.Lock()
-	k := key + "|" + cluster
+	k := renderKey{key, cluster}
 	old, had := b.renderErrors[k]
 	if msg == "" {
 		delete(b.renderErrors, k)
@@ -128,10 +132,10 @@ func (b *controller) setRenderError(key, cluster, msg string) bool {
 	return changed
 }
 
-func (b *controller) renderError(key, cluster string) string {
+func (b *controller) renderError(key bindings.Ref, cluster string) string {
 	b.renderMu.Lock()
 	defer b.renderMu.Unlock()
-	return b.renderErrors[key+"|"+cluster]
+	return b.renderErrors[renderKey{key, cluster}]
 }
 
 // overridePolicies are the override policies that apply to tmpl, in application order.
@@ -152,30 +156,24 @@ func (b *controller) overridePolicies(tmpl *unstructured.Unstructured) ([]overri
 // enqueueAll re-renders every binding (in namespace ns when not empty).
 func (b *controller) enqueueAll(ns string) {
 	if ns != "" {
-		rbs, _ := b.rbLister.ResourceBindings(ns).List(labels.Everything())
+		rbs, _ := b.store.ListResourceBindings(ns, labels.Everything())
 		for _, o := range rbs {
-			b.queue.Add(bindingKey(o.Namespace, o.Name))
+			b.queue.Add(bindings.RB(o.Namespace, o.Name))
 		}
 		return
 	}
-	rbs, _ := b.rbLister.List(labels.Everything())
-	for _, o := range rbs {
-		b.queue.Add(bindingKey(o.Namespace, o.Name))
-	}
-	crbs, _ := b.crbLister.List(labels.Everything())
-	for _, o := range crbs {
-		b.queue.Add(bindingKey("", o.Name))
+	all, _ := b.store.List(labels.Everything())
+	for _, o := range all {
+		b.queue.Add(o.Ref())
 	}
 }
 
 // Start runs the binding controller and the binding status controller.
 func Start(ctx context.Context, c *controllers.Context) error {
 	b := newController(c)
-	rbInf := c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer()
-	crbInf := c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Informer()
 	for _, watch := range []func() error{
 		b.watchOverridesAndClusters,
-		func() error { return b.watchBindings(rbInf, crbInf) },
+		b.watchBindings,
 		b.watchWorks,
 		func() error { return c.OnInterpreterChange(b.requeueKinds) },
 	} {
@@ -185,7 +183,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 	}
 	b.watchTemplates()
 	go func() {
-		if !cache.WaitForCacheSync(ctx.Done(), rbInf.HasSynced, crbInf.HasSynced, b.works.HasSynced) {
+		if !cache.WaitForCacheSync(ctx.Done(), b.store.HasSynced, b.works.HasSynced) {
 			return
 		}
 		controllers.RunWorkers(ctx, "binding-controller", b.queue, c.Options.Workers, b.reconcile)
@@ -203,17 +201,16 @@ func newController(c *controllers.Context) *controller {
 		overrideRecorder:  c.EventRecorder(events.ComponentOverrideManager),
 		rbStatusRecorder:  c.EventRecorder(events.ComponentBindingStatus),
 		crbStatusRecorder: c.EventRecorder(events.ComponentClusterBindingStatus),
-		queue:             controllers.NewQueue("binding-controller"),
-		status:            controllers.NewQueue("binding-status-controller"),
-		rbLister:          c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
-		crbLister:         c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
+		queue:             controllers.NewTypedQueue[bindings.Ref]("binding-controller"),
+		status:            controllers.NewTypedQueue[bindings.Ref]("binding-status-controller"),
+		store:             bindings.NewAccessor(c.KarmadaClient, c.KarmadaInformers),
 		workLister:        c.KarmadaInformers.Work().V1alpha1().Works().Lister(),
 		works:             c.KarmadaInformers.Work().V1alpha1().Works().Informer(),
 		clusters:          c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
 		ops:               c.KarmadaInformers.Policy().V1alpha1().OverridePolicies().Lister(),
 		cops:              c.KarmadaInformers.Policy().V1alpha1().ClusterOverridePolicies().Lister(),
 
-		renderErrors: map[string]string{},
+		renderErrors: map[renderKey]string{},
 	}
 }
 
@@ -254,7 +251,7 @@ func (b *controller) watchOverridesAndClusters() error {
 
 // watchBindings queues a binding for rendering and for status when it appears, its spec
 // (generation), deletion or labels change.
-func (b *controller) watchBindings(rbInf, crbInf cache.SharedIndexInformer) error {
+func (b *controller) watchBindings() error {
 	h := cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj interface{}) { b.enqueueBinding(obj); b.enqueueStatus(obj) },
 		UpdateFunc: func(oldObj, obj interface{}) {
@@ -267,11 +264,7 @@ func (b *controller) watchBindings(rbInf, crbInf cache.SharedIndexInformer) erro
 			}
 		},
 	}
-	if _, err := rbInf.AddEventHandler(h); err != nil {
-		return err
-	}
-	_, err := crbInf.AddEventHandler(h)
-	return err
+	return b.store.AddEventHandler(h)
 }
 
 // watchWorks indexes Works by binding; a Work's status change re-aggregates its binding's
@@ -307,7 +300,7 @@ func (b *controller) watchTemplates() {
 				o, ok1 := oldObj.(*unstructured.Unstructured)
 				n, ok2 := obj.(*unstructured.Unstructured)
 				if ok1 && ok2 && templateChanged(o, n) {
-					b.queue.Add(bindingKey(n.GetNamespace(), names.GenerateBindingName(n.GetKind(), n.GetName())))
+					b.queue.Add(bindings.ForTemplate(n.GetNamespace(), n.GetKind(), n.GetName()))
 				}
 			},
 		})
@@ -328,58 +321,20 @@ func templateChanged(o, n *unstructured.Unstructured) bool {
 		!controllers.EqualExcept(om, nm, "resourceVersion")
 }
 
-func bindingKey(ns, name string) string {
-	if ns == "" {
-		return "crb||" + name
-	}
-	return "rb|" + ns + "|" + name
-}
-
 func (b *controller) enqueueBinding(obj interface{}) {
-	if k := keyOf(obj); k != "" {
+	if k, ok := bindings.RefOf(obj); ok {
 		b.queue.Add(k)
 	}
 }
 
 func (b *controller) enqueueStatus(obj interface{}) {
-	if k := keyOf(obj); k != "" {
+	if k, ok := bindings.RefOf(obj); ok {
 		b.status.AddAfter(k, statusCoalesce)
 	}
 }
 
-func keyOf(obj interface{}) string {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	switch o := obj.(type) {
-	case *workv1alpha2.ResourceBinding:
-		return bindingKey(o.Namespace, o.Name)
-	case *workv1alpha2.ClusterResourceBinding:
-		return bindingKey("", o.Name)
-	}
-	return ""
-}
-
-// ownerKey returns the key of the binding that rendered w, from its annotations.
-func ownerKey(obj interface{}) string {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	w, ok := obj.(*workv1alpha1.Work)
-	if !ok {
-		return ""
-	}
-	if n := w.Annotations[workv1alpha2.ClusterResourceBindingAnnotationKey]; n != "" {
-		return bindingKey("", n)
-	}
-	if n := w.Annotations[workv1alpha2.ResourceBindingNameAnnotationKey]; n != "" {
-		return bindingKey(w.Annotations[workv1alpha2.ResourceBindingNamespaceAnnotationKey], n)
-	}
-	return ""
-}
-
 func (b *controller) enqueueOwnerOfWork(obj interface{}) {
-	if k := ownerKey(obj); k != "" {
+	if k, ok := bindings.OwnerOfWork(obj); ok {
 		b.queue.Add(k)
 	}
 }
@@ -391,38 +346,9 @@ func (b *controller) enqueueOwnerOfWork(obj interface{}) {
 const statusCoalesce = time.Second
 
 func (b *controller) enqueueStatusOfWork(obj interface{}) {
-	if k := ownerKey(obj); k != "" {
+	if k, ok := bindings.OwnerOfWork(obj); ok {
 		b.status.AddAfter(k, statusCoalesce)
 	}
-}
-
-// view is the part of an RB or CRB the controller works with.
-type view struct {
-	obj    detector.BindingObject
-	spec   *workv1alpha2.ResourceBindingSpec
-	status *workv1alpha2.ResourceBindingStatus
-	id     string
-}
-
-func (v *view) cluster() bool { return v.obj.GetNamespace() == "" }
-
-func (b *controller) get(key string) (*view, error) {
-	p := strings.SplitN(key, "|", 3)
-	if len(p) != 3 {
-		return nil, apierrors.NewNotFound(workv1alpha2.Resource("bindings"), key)
-	}
-	if p[0] == "crb" {
-		o, err := b.crbLister.Get(p[2])
-		if err != nil {
-			return nil, err
-		}
-		return &view{obj: o, spec: &o.Spec, status: &o.Status, id: o.Labels[workv1alpha2.ClusterResourceBindingPermanentIDLabel]}, nil
-	}
-	o, err := b.rbLister.ResourceBindings(p[1]).Get(p[2])
-	if err != nil {
-		return nil, err
-	}
-	return &view{obj: o, spec: &o.Spec, status: &o.Status, id: o.Labels[workv1alpha2.ResourceBindingPermanentIDLabel]}, nil
 }
 
 // template returns the binding's resource template from the shared cache.
@@ -456,27 +382,27 @@ func targets(spec *workv1alpha2.ResourceBindingSpec) []workv1alpha2.TargetCluste
 	return out
 }
 
-func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, error) {
-	v, err := b.get(key)
+func (b *controller) reconcile(ctx context.Context, key bindings.Ref) (time.Duration, error) {
+	v, err := b.store.Get(key)
 	if apierrors.IsNotFound(err) {
 		return 0, nil
 	} else if err != nil {
 		return 0, err
 	}
-	if v.obj.GetDeletionTimestamp() != nil {
+	if v.Object.GetDeletionTimestamp() != nil {
 		return 0, b.finalize(ctx, v)
 	}
-	if v.id == "" {
+	if v.PermanentID() == "" {
 		return time.Second, nil // the API server sets it on create
 	}
-	tmpl, _, err := b.template(ctx, v.spec)
+	tmpl, _, err := b.template(ctx, v.Spec)
 	if err != nil {
 		return 0, err
 	}
 	if tmpl == nil || tmpl.GetDeletionTimestamp() != nil {
 		return 0, nil // the binding goes with its template
 	}
-	want := targets(v.spec)
+	want := targets(v.Spec)
 	workName := names.GenerateWorkName(tmpl.GetKind(), tmpl.GetName(), tmpl.GetNamespace())
 	policies, err := b.overridePolicies(tmpl)
 	if err != nil {
@@ -507,7 +433,7 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			written, err := EnsureWork(ctx, b.c.KarmadaClient, b.workLister, d)
+			written, err := bindings.EnsureWork(ctx, b.c.KarmadaClient, b.workLister, d)
 			if err != nil {
 				errMu.Lock()
 				errs = append(errs, fmt.Errorf("cluster %s: %w", t.Name, err))
@@ -522,11 +448,11 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 	wg.Wait()
 	// A cluster being evicted gracefully keeps its Work, as it was, until its task ends.
-	for _, c := range failover.KeptClusters(v.spec) {
+	for _, c := range failover.KeptClusters(v.Spec) {
 		keep[names.GenerateExecutionSpaceName(c)] = true
 	}
 	// Works of clusters no longer targeted go (their objects are removed from the member).
-	objs, err := b.works.GetIndexer().ByIndex(WorkBindingIndex, v.id)
+	objs, err := b.works.GetIndexer().ByIndex(WorkBindingIndex, v.PermanentID())
 	if err != nil {
 		return 0, err
 	}
@@ -541,7 +467,7 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 			wrote.Store(true)
 		}
 	}
-	b.recordSync(key, v, tmpl, errs, wrote.Load())
+	b.recordSync(v, tmpl, errs, wrote.Load())
 	// Render errors are not retried: a policy or template change renders again.
 	var retry []error
 	for _, err := range errs {
@@ -555,7 +481,8 @@ func (b *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 
 // recordSync leaves Karmada's SyncWork Events on the binding and its template: success when
 // this reconcile wrote or removed a Work, failure when the failure is new.
-func (b *controller) recordSync(key string, v *view, tmpl *unstructured.Unstructured, errs []error, wrote bool) {
+func (b *controller) recordSync(v *bindings.Binding, tmpl *unstructured.Unstructured, errs []error, wrote bool) {
+	key := v.Ref()
 	rec := b.syncRecorder(v)
 	if len(errs) > 0 {
 		msg := utilerrors.NewAggregate(errs).Error()
@@ -563,7 +490,7 @@ func (b *controller) recordSync(key string, v *view, tmpl *unstructured.Unstruct
 			return
 		}
 		b.syncFailures.Store(key, msg)
-		rec.Event(v.obj, corev1.EventTypeWarning, events.SyncWorkFailed, msg)
+		rec.Event(v.Object, corev1.EventTypeWarning, events.SyncWorkFailed, msg)
 		rec.Event(tmpl, corev1.EventTypeWarning, events.SyncWorkFailed, msg)
 		return
 	}
@@ -571,13 +498,8 @@ func (b *controller) recordSync(key string, v *view, tmpl *unstructured.Unstruct
 	if !wrote {
 		return
 	}
-	var msg string
-	if v.cluster() {
-		msg = fmt.Sprintf("Sync work of ClusterResourceBinding(%s) successful.", v.obj.GetName())
-	} else {
-		msg = fmt.Sprintf("Sync work of ResourceBinding(%s/%s) successful.", v.obj.GetNamespace(), v.obj.GetName())
-	}
-	rec.Event(v.obj, corev1.EventTypeNormal, events.SyncWorkSucceed, msg)
+	msg := fmt.Sprintf("Sync work of %s successful.", key.Display())
+	rec.Event(v.Object, corev1.EventTypeNormal, events.SyncWorkSucceed, msg)
 	rec.Event(tmpl, corev1.EventTypeNormal, events.SyncWorkSucceed, msg)
 }
 
@@ -619,21 +541,21 @@ func (b *controller) overrideFailed(tmpl *unstructured.Unstructured, cluster str
 }
 
 // desiredWork renders the Work of target want[i] in execution namespace ns.
-func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want []workv1alpha2.TargetCluster, i int, ns, workName string,
-	cluster *clusterv1alpha1.Cluster, policies []overrides.Policy) (DesiredWork, overrides.Applied, error) {
+func (b *controller) desiredWork(v *bindings.Binding, tmpl *unstructured.Unstructured, want []workv1alpha2.TargetCluster, i int, ns, workName string,
+	cluster *clusterv1alpha1.Cluster, policies []overrides.Policy) (bindings.DesiredWork, overrides.Applied, error) {
 	t := want[i]
 	m := tmpl.DeepCopy()
 	gvk := m.GroupVersionKind()
-	if v.spec.Replicas > 0 && b.c.Interpreter.HookEnabled(gvk, interpreter.OperationReviseReplica) &&
-		slices.ContainsFunc(v.spec.Clusters, func(c workv1alpha2.TargetCluster) bool { return c.Name == t.Name }) {
+	if v.Spec.Replicas > 0 && b.c.Interpreter.HookEnabled(gvk, interpreter.OperationReviseReplica) &&
+		slices.ContainsFunc(v.Spec.Clusters, func(c workv1alpha2.TargetCluster) bool { return c.Name == t.Name }) {
 		revised, err := b.c.Interpreter.ReviseReplica(m, int64(t.Replicas))
 		if err != nil {
-			return DesiredWork{}, overrides.Applied{}, err
+			return bindings.DesiredWork{}, overrides.Applied{}, err
 		}
 		m = revised
-		if gvk.Group == "batch" && gvk.Kind == "Job" && divided(v.spec) {
+		if gvk.Group == "batch" && gvk.Kind == "Job" && divided(v.Spec) {
 			if completions, ok, _ := unstructured.NestedInt64(tmpl.Object, "spec", "completions"); ok {
-				for _, c := range interpreter.DivideJobCompletions(int32(completions), v.spec.Clusters) {
+				for _, c := range interpreter.DivideJobCompletions(int32(completions), v.Spec.Clusters) {
 					if c.Name == t.Name {
 						_ = unstructured.SetNestedField(m.Object, int64(c.Replicas), "spec", "completions")
 					}
@@ -644,14 +566,15 @@ func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want 
 	// Overrides come after the replica revision, so they win.
 	applied, err := overrides.ApplyPolicies(m, cluster, policies)
 	if err != nil {
-		return DesiredWork{}, overrides.Applied{}, err
+		return bindings.DesiredWork{}, overrides.Applied{}, err
 	}
 	appliedOverrides, appliedClusterOverrides, err := applied.Annotations()
 	if err != nil {
-		return DesiredWork{}, overrides.Applied{}, err
+		return bindings.DesiredWork{}, overrides.Applied{}, err
 	}
-	labels := map[string]string{}
-	annotations := map[string]string{}
+	ref := v.Ref()
+	labels := map[string]string{ref.PermanentIDLabel(): v.PermanentID()}
+	annotations := ref.WorkAnnotations()
 	var drop []string
 	for k, val := range map[string]string{policyv1alpha1.AppliedOverrides: appliedOverrides, policyv1alpha1.AppliedClusterOverrides: appliedClusterOverrides} {
 		if val == "" {
@@ -660,42 +583,30 @@ func (b *controller) desiredWork(v *view, tmpl *unstructured.Unstructured, want 
 			annotations[k] = val
 		}
 	}
-	if v.cluster() {
-		labels[workv1alpha2.ClusterResourceBindingPermanentIDLabel] = v.id
-		annotations[workv1alpha2.ClusterResourceBindingAnnotationKey] = v.obj.GetName()
-	} else {
-		labels[workv1alpha2.ResourceBindingPermanentIDLabel] = v.id
-		annotations[workv1alpha2.ResourceBindingNamespaceAnnotationKey] = v.obj.GetNamespace()
-		annotations[workv1alpha2.ResourceBindingNameAnnotationKey] = v.obj.GetName()
-	}
 	objAnnotations := map[string]string{
 		workv1alpha2.ResourceTemplateUIDAnnotation:        string(tmpl.GetUID()),
-		workv1alpha2.ResourceConflictResolutionAnnotation: conflictResolution(tmpl, v.spec),
+		workv1alpha2.ResourceConflictResolutionAnnotation: conflictResolution(tmpl, v.Spec),
 	}
 	if g := tmpl.GetGeneration(); g > 0 {
 		objAnnotations[workv1alpha2.ResourceTemplateGenerationAnnotationKey] = strconv.FormatInt(g, 10)
 	}
 	annotations[workv1alpha2.ResourceConflictResolutionAnnotation] = objAnnotations[workv1alpha2.ResourceConflictResolutionAnnotation]
-	for _, k := range []string{workv1alpha2.ResourceBindingNamespaceAnnotationKey, workv1alpha2.ResourceBindingNameAnnotationKey, workv1alpha2.ClusterResourceBindingAnnotationKey} {
-		if val, ok := annotations[k]; ok {
-			objAnnotations[k] = val
-		}
-	}
+	maps.Copy(objAnnotations, ref.WorkAnnotations())
 	// The member copy carries the claim of the policy that propagates it, as in Karmada
 	// (where it is copied with the template). It is taken from the binding, which the
 	// detector claims together with the template: the template in this cache may not show
 	// its claim yet, and every member object would be rewritten when it does.
 	detector.RemoveClaim(m)
-	copyClaim(m, v.obj)
+	copyClaim(m, v.Object)
 	if features.Enabled(features.StatefulFailoverInjection) {
 		// After a failover, the state preserved from the old copy reaches the new one.
-		failover.InjectPreservedLabels(v.spec, t.Name, m)
+		failover.InjectPreservedLabels(v.Spec, t.Name, m)
 	}
-	PrepareManifest(m, ns, workName, labels, objAnnotations)
-	return DesiredWork{
+	bindings.PrepareManifest(m, ns, workName, labels, objAnnotations)
+	return bindings.DesiredWork{
 		Namespace: ns, Name: workName, Labels: labels, Annotations: annotations, DropAnnotations: drop, Manifest: m,
-		SuspendDispatching:          suspended(v.spec, t.Name),
-		PreserveResourcesOnDeletion: v.spec.PreserveResourcesOnDeletion,
+		SuspendDispatching:          suspended(v.Spec, t.Name),
+		PreserveResourcesOnDeletion: v.Spec.PreserveResourcesOnDeletion,
 	}, applied, nil
 }
 
@@ -755,9 +666,9 @@ func suspended(spec *workv1alpha2.ResourceBindingSpec, cluster string) *bool {
 }
 
 // finalize deletes a deleted binding's Works, then drops the binding's finalizer.
-func (b *controller) finalize(ctx context.Context, v *view) error {
-	if v.id != "" {
-		objs, err := b.works.GetIndexer().ByIndex(WorkBindingIndex, v.id)
+func (b *controller) finalize(ctx context.Context, v *bindings.Binding) error {
+	if id := v.PermanentID(); id != "" {
+		objs, err := b.works.GetIndexer().ByIndex(WorkBindingIndex, id)
 		if err != nil {
 			return err
 		}
@@ -771,23 +682,5 @@ func (b *controller) finalize(ctx context.Context, v *view) error {
 			}
 		}
 	}
-	fin := detector.BindingFinalizer(v.cluster())
-	if !slices.Contains(v.obj.GetFinalizers(), fin) {
-		return nil
-	}
-	var err error
-	switch o := v.obj.(type) {
-	case *workv1alpha2.ResourceBinding:
-		o = o.DeepCopy()
-		o.Finalizers = slices.DeleteFunc(o.Finalizers, func(s string) bool { return s == fin })
-		_, err = b.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).Update(ctx, o, metav1.UpdateOptions{})
-	case *workv1alpha2.ClusterResourceBinding:
-		o = o.DeepCopy()
-		o.Finalizers = slices.DeleteFunc(o.Finalizers, func(s string) bool { return s == fin })
-		_, err = b.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Update(ctx, o, metav1.UpdateOptions{})
-	}
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	return err
+	return b.store.RemoveFinalizer(ctx, v, v.Ref().Finalizer())
 }

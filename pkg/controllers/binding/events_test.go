@@ -10,6 +10,7 @@ import (
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	bindings "github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/overrides"
 )
 
@@ -32,27 +33,27 @@ func TestSyncWorkEvents(t *testing.T) {
 	b := &controller{rbRecorder: rb, crbRecorder: crb}
 	tmpl := &unstructured.Unstructured{Object: map[string]interface{}{"apiVersion": "apps/v1", "kind": "Deployment",
 		"metadata": map[string]interface{}{"name": "web", "namespace": "default"}}}
-	v := &view{obj: &workv1alpha2.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-deployment"}}}
+	v, _ := bindings.Wrap(&workv1alpha2.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-deployment"}})
 
-	b.recordSync("k", v, tmpl, nil, false)
+	b.recordSync(v, tmpl, nil, false)
 	if got := drain(rb); len(got) != 0 {
 		t.Errorf("nothing written, yet %q", got)
 	}
-	b.recordSync("k", v, tmpl, nil, true)
+	b.recordSync(v, tmpl, nil, true)
 	ok := "Normal SyncWorkSucceed Sync work of ResourceBinding(default/web-deployment) successful."
 	if got := drain(rb); len(got) != 2 || got[0] != ok || got[1] != ok {
 		t.Errorf("success: %q", got)
 	}
 	errs := []error{errors.New("cluster member1: boom"), errors.New("cluster member2: bang")}
-	b.recordSync("k", v, tmpl, errs, false)
-	b.recordSync("k", v, tmpl, errs, false) // a retry with the same failure
+	b.recordSync(v, tmpl, errs, false)
+	b.recordSync(v, tmpl, errs, false) // a retry with the same failure
 	fail := "Warning SyncWorkFailed [cluster member1: boom, cluster member2: bang]"
 	if got := drain(rb); len(got) != 2 || got[0] != fail || got[1] != fail {
 		t.Errorf("failure: %q", got)
 	}
 
-	cv := &view{obj: &workv1alpha2.ClusterResourceBinding{ObjectMeta: metav1.ObjectMeta{Name: "reader-clusterrole"}}}
-	b.recordSync("c", cv, tmpl, nil, true)
+	cv, _ := bindings.Wrap(&workv1alpha2.ClusterResourceBinding{ObjectMeta: metav1.ObjectMeta{Name: "reader-clusterrole"}})
+	b.recordSync(cv, tmpl, nil, true)
 	if got := drain(crb); len(got) != 2 || got[0] != "Normal SyncWorkSucceed Sync work of ClusterResourceBinding(reader-clusterrole) successful." {
 		t.Errorf("cluster binding: %q", got)
 	}

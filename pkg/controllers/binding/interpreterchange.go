@@ -11,20 +11,11 @@ import (
 // template is of a kind a customization or interpreter webhook change concerns (revised
 // replicas, retained fields and aggregated status come from the interpreter).
 func (b *controller) requeueKinds(affected controllers.KindSet) {
-	rbs, _ := b.rbLister.List(labels.Everything())
-	for _, o := range rbs {
+	all, _ := b.store.List(labels.Everything())
+	for _, o := range all {
 		if affected(schema.FromAPIVersionAndKind(o.Spec.Resource.APIVersion, o.Spec.Resource.Kind)) {
-			k := bindingKey(o.Namespace, o.Name)
-			b.queue.Add(k)
-			b.status.AddAfter(k, statusCoalesce)
-		}
-	}
-	crbs, _ := b.crbLister.List(labels.Everything())
-	for _, o := range crbs {
-		if affected(schema.FromAPIVersionAndKind(o.Spec.Resource.APIVersion, o.Spec.Resource.Kind)) {
-			k := bindingKey("", o.Name)
-			b.queue.Add(k)
-			b.status.AddAfter(k, statusCoalesce)
+			b.queue.Add(o.Ref())
+			b.status.AddAfter(o.Ref(), statusCoalesce)
 		}
 	}
 }

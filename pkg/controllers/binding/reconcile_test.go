@@ -17,12 +17,12 @@ import (
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
-	"github.com/karmada-one/karmada-one/pkg/controllers"
+	bindings "github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers/controllertest"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )
 
-const rbKey = "rb|default|web-deployment"
+var rbKey = bindings.RB("default", "web-deployment")
 
 var workName = names.GenerateWorkName("Deployment", "web", "default")
 
@@ -31,22 +31,7 @@ var workName = names.GenerateWorkName("Deployment", "web", "default")
 func newBinding(t *testing.T, objs ...runtime.Object) (*controller, *controllertest.Env) {
 	t.Helper()
 	env := controllertest.New(t, controllertest.Objects{Karmada: objs, Templates: []runtime.Object{webTemplate()}})
-	inf := env.C.KarmadaInformers
-	b := &controller{
-		c:          env.C,
-		rbRecorder: env.Recorder, crbRecorder: env.Recorder, overrideRecorder: env.Recorder,
-		rbStatusRecorder: env.Recorder, crbStatusRecorder: env.Recorder,
-		queue:        controllers.NewQueue("test-binding"),
-		status:       controllers.NewQueue("test-binding-status"),
-		rbLister:     inf.Work().V1alpha2().ResourceBindings().Lister(),
-		crbLister:    inf.Work().V1alpha2().ClusterResourceBindings().Lister(),
-		workLister:   inf.Work().V1alpha1().Works().Lister(),
-		works:        inf.Work().V1alpha1().Works().Informer(),
-		clusters:     inf.Cluster().V1alpha1().Clusters().Lister(),
-		ops:          inf.Policy().V1alpha1().OverridePolicies().Lister(),
-		cops:         inf.Policy().V1alpha1().ClusterOverridePolicies().Lister(),
-		renderErrors: map[string]string{},
-	}
+	b := newController(env.C)
 	t.Cleanup(b.queue.ShutDown)
 	t.Cleanup(b.status.ShutDown)
 	if err := b.works.AddIndexers(cache.Indexers{WorkBindingIndex: workBindingIndexFunc}); err != nil {
@@ -195,7 +180,9 @@ func TestReconcileWorks(t *testing.T) {
 	// Once the informer has the Works, a second pass writes nothing and says nothing.
 	controllertest.Eventually(t, "the Works in the informer", func() bool {
 		ws, _ := b.works.GetIndexer().ByIndex(WorkBindingIndex, "rb-id")
-		return len(ws) == 2
+		return len(ws) == 2 && !slices.ContainsFunc(ws, func(o interface{}) bool {
+			return o.(*workv1alpha1.Work).Namespace == "karmada-es-member3" // the stale one, deleted
+		})
 	})
 	env.Karmada.ClearActions()
 	if _, err := b.reconcile(env.Ctx, rbKey); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	bindings "github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/events"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
@@ -21,19 +22,19 @@ import (
 
 // reconcileStatus collects the Works' status into the binding (aggregatedStatus,
 // FullyApplied) and the template (aggregated status, for kinds with a rule).
-func (b *controller) reconcileStatus(ctx context.Context, key string) (time.Duration, error) {
-	v, err := b.get(key)
+func (b *controller) reconcileStatus(ctx context.Context, key bindings.Ref) (time.Duration, error) {
+	v, err := b.store.Get(key)
 	if apierrors.IsNotFound(err) {
 		return 0, nil
 	} else if err != nil {
 		return 0, err
 	}
-	if v.obj.GetDeletionTimestamp() != nil {
+	if v.Object.GetDeletionTimestamp() != nil {
 		return 0, nil
 	}
-	r := v.spec.Resource
+	r := v.Spec.Resource
 	workName := names.GenerateWorkName(r.Kind, r.Name, r.Namespace)
-	want := targets(v.spec)
+	want := targets(v.Spec)
 	items := make([]workv1alpha2.AggregatedStatusItem, 0, len(want))
 	for _, t := range want {
 		item := workv1alpha2.AggregatedStatusItem{ClusterName: t.Name}
@@ -66,7 +67,7 @@ func (b *controller) reconcileStatus(ctx context.Context, key string) (time.Dura
 		}
 		items = append(items, item)
 	}
-	st := v.status.DeepCopy()
+	st := v.Status.DeepCopy()
 	st.AggregatedStatus = items
 	all := len(items) > 0
 	for _, it := range items {
@@ -80,55 +81,26 @@ func (b *controller) reconcileStatus(ctx context.Context, key string) (time.Dura
 	if len(items) > 0 || meta.FindStatusCondition(st.Conditions, workv1alpha2.FullyApplied) != nil {
 		meta.SetStatusCondition(&st.Conditions, cond)
 	}
-	if !apiequality.Semantic.DeepEqual(st, v.status) {
-		written, err := b.writeStatus(ctx, v, st)
+	if !apiequality.Semantic.DeepEqual(st, v.Status) {
+		written, err := b.store.PatchStatus(ctx, v, st)
+		if apierrors.IsNotFound(err) {
+			return 0, nil
+		}
 		if err != nil {
-			b.statusRecorder(v).Event(v.obj, corev1.EventTypeWarning, events.AggregateStatusFailed, err.Error())
+			b.statusRecorder(v).Event(v.Object, corev1.EventTypeWarning, events.AggregateStatusFailed, err.Error())
 			return 0, err
 		}
 		if written {
-			if v.cluster() {
-				b.statusRecorder(v).Eventf(v.obj, corev1.EventTypeNormal, events.AggregateStatusSucceed,
-					"Update ClusterResourceBinding(%s) with AggregatedStatus successfully.", v.obj.GetName())
-			} else {
-				b.statusRecorder(v).Eventf(v.obj, corev1.EventTypeNormal, events.AggregateStatusSucceed,
-					"Update ResourceBinding(%s/%s) with AggregatedStatus successfully.", v.obj.GetNamespace(), v.obj.GetName())
-			}
+			b.statusRecorder(v).Eventf(v.Object, corev1.EventTypeNormal, events.AggregateStatusSucceed,
+				"Update %s with AggregatedStatus successfully.", key.Display())
 		}
 	}
 	return 0, b.aggregateTemplate(ctx, v, items)
 }
 
-// writeStatus patches the binding's status to st; it reports whether it wrote.
-func (b *controller) writeStatus(ctx context.Context, v *view, st *workv1alpha2.ResourceBindingStatus) (bool, error) {
-	var err error
-	switch o := v.obj.(type) {
-	case *workv1alpha2.ResourceBinding:
-		n := o.DeepCopy()
-		n.Status = *st
-		p, ok, perr := controllers.StrategicPatch(o, n)
-		if perr != nil || !ok {
-			return false, perr
-		}
-		_, err = b.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).Patch(ctx, o.Name, types.StrategicMergePatchType, p, metav1.PatchOptions{}, "status")
-	case *workv1alpha2.ClusterResourceBinding:
-		n := o.DeepCopy()
-		n.Status = *st
-		p, ok, perr := controllers.StrategicPatch(o, n)
-		if perr != nil || !ok {
-			return false, perr
-		}
-		_, err = b.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Patch(ctx, o.Name, types.StrategicMergePatchType, p, metav1.PatchOptions{}, "status")
-	}
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // aggregateTemplate writes the members' status, summed up, to the template's /status.
-func (b *controller) aggregateTemplate(ctx context.Context, v *view, items []workv1alpha2.AggregatedStatusItem) error {
-	tmpl, gvr, err := b.template(ctx, v.spec)
+func (b *controller) aggregateTemplate(ctx context.Context, v *bindings.Binding, items []workv1alpha2.AggregatedStatusItem) error {
+	tmpl, gvr, err := b.template(ctx, v.Spec)
 	if err != nil || tmpl == nil || tmpl.GetDeletionTimestamp() != nil {
 		return err
 	}

@@ -13,9 +13,9 @@ import (
 	"k8s.io/client-go/util/workqueue"
 
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
-	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 )
 
 const name = "cluster-controller"
@@ -24,8 +24,7 @@ const name = "cluster-controller"
 type Controller struct {
 	c               *controllers.Context
 	clusters        clusterlisters.ClusterLister
-	bindings        worklisters.ResourceBindingLister
-	clusterBindings worklisters.ClusterResourceBindingLister
+	bindings        *binding.Accessor
 	queue           workqueue.TypedRateLimitingInterface[string]
 	recorder        record.EventRecorder
 	now             func() time.Time
@@ -36,8 +35,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 	ctrl := &Controller{
 		c:               c,
 		clusters:        c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
-		bindings:        c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
-		clusterBindings: c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
+		bindings:        binding.NewAccessor(c.KarmadaClient, c.KarmadaInformers),
 		queue:           controllers.NewQueue(name),
 		recorder:        c.EventRecorder(name),
 		now:             time.Now,

@@ -186,16 +186,9 @@ func (ctrl *Controller) bindingsTargeting(cluster string) int {
 		}
 		return false
 	}
-	if rbs, err := ctrl.bindings.List(labels.Everything()); err == nil {
-		for _, b := range rbs {
-			if targets(&b.Spec) {
-				n++
-			}
-		}
-	}
-	if crbs, err := ctrl.clusterBindings.List(labels.Everything()); err == nil {
-		for _, b := range crbs {
-			if targets(&b.Spec) {
+	if all, err := ctrl.bindings.List(labels.Everything()); err == nil {
+		for _, b := range all {
+			if targets(b.Spec) {
 				n++
 			}
 		}

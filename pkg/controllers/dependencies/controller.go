@@ -17,11 +17,10 @@ import (
 	"k8s.io/client-go/util/workqueue"
 
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/events"
-	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
-	"github.com/karmada-one/karmada-one/pkg/names"
 )
 
 // dependencyIndex indexes referrer bindings by the objects they depend on.
@@ -30,8 +29,8 @@ const dependencyIndex = "dependencies"
 type controller struct {
 	c        *controllers.Context
 	recorder record.EventRecorder
-	queue    workqueue.TypedRateLimitingInterface[string]
-	rbs      worklisters.ResourceBindingLister
+	queue    workqueue.TypedRateLimitingInterface[binding.Ref]
+	store    *binding.Accessor
 	rbInf    cache.SharedIndexInformer
 	// memory keeps the Events to one per distinct state.
 	memory *memory
@@ -42,8 +41,8 @@ func Start(ctx context.Context, c *controllers.Context) error {
 	d := &controller{
 		c:        c,
 		recorder: c.EventRecorder(events.ComponentDependencies),
-		queue:    controllers.NewQueue("dependencies-distributor"),
-		rbs:      c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
+		queue:    controllers.NewTypedQueue[binding.Ref]("dependencies-distributor"),
+		store:    binding.NewAccessor(c.KarmadaClient, c.KarmadaInformers),
 		rbInf:    c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer(),
 		memory:   newMemory(),
 	}
@@ -59,7 +58,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 			}
 			if referrersLook(o, n) {
 				for _, r := range n.Spec.RequiredBy {
-					d.queue.Add(r.Namespace + "/" + r.Name)
+					d.queue.Add(binding.RB(r.Namespace, r.Name))
 				}
 			}
 		},
@@ -69,10 +68,10 @@ func Start(ctx context.Context, c *controllers.Context) error {
 			}
 			if b, ok := obj.(*workv1alpha2.ResourceBinding); ok {
 				for _, r := range b.Spec.RequiredBy {
-					d.queue.Add(r.Namespace + "/" + r.Name)
+					d.queue.Add(binding.RB(r.Namespace, r.Name))
 				}
-				d.memory.forget(b.Namespace + "/" + b.Name)
-				d.queue.Add(b.Namespace + "/" + b.Name)
+				d.memory.forget(binding.RB(b.Namespace, b.Name))
+				d.queue.Add(binding.RB(b.Namespace, b.Name))
 			}
 		},
 	}); err != nil {
@@ -129,7 +128,7 @@ func templateChanged(oldObj, obj interface{}) bool {
 
 func (d *controller) enqueueReferrer(obj interface{}) {
 	if b, ok := obj.(*workv1alpha2.ResourceBinding); ok && (b.Spec.PropagateDeps || hasFinalizer(b)) {
-		d.queue.Add(b.Namespace + "/" + b.Name)
+		d.queue.Add(binding.RB(b.Namespace, b.Name))
 	}
 }
 
@@ -146,15 +145,15 @@ func (d *controller) templateEvent(obj interface{}) {
 		return
 	}
 	// The template's own binding, when it is a referrer.
-	if b, err := d.rbs.ResourceBindings(u.GetNamespace()).Get(names.GenerateBindingName(u.GetKind(), u.GetName())); err == nil {
-		d.enqueueReferrer(b)
+	if b, err := d.store.Get(binding.ForTemplate(u.GetNamespace(), u.GetKind(), u.GetName())); err == nil {
+		d.enqueueReferrer(b.Object)
 	}
 	// Referrers that depend on it by name or by selector.
 	for _, key := range []string{depKey(u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), u.GetName()), depKey(u.GetAPIVersion(), u.GetKind(), u.GetNamespace(), "*")} {
 		objs, _ := d.rbInf.GetIndexer().ByIndex(dependencyIndex, key)
 		for _, o := range objs {
 			b := o.(*workv1alpha2.ResourceBinding)
-			d.queue.Add(b.Namespace + "/" + b.Name)
+			d.queue.Add(binding.RB(b.Namespace, b.Name))
 		}
 	}
 }

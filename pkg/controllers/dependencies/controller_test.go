@@ -2,6 +2,7 @@ package dependencies
 
 import (
 	"errors"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -192,7 +193,7 @@ func TestEventsOncePerState(t *testing.T) {
 	d.recordConflict(attached, both, false)
 	step("back", conflict)
 
-	d.memory.forget("ns/web-deployment")
-	d.memory.forget("ns/cfg-configmap")
+	d.memory.forget(binding.RB("ns", "web-deployment"))
+	d.memory.forget(binding.RB("ns", "cfg-configmap"))
 	eq(t, 0, d.memory.len(), "memory after the bindings went")
 }

@@ -1,6 +1,10 @@
 package dependencies
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/karmada-one/karmada-one/pkg/binding"
+)
 
 // What the distributor remembers per binding, to record an Event once per distinct state
 // where Karmada records one on every reconcile.
@@ -18,15 +22,15 @@ const (
 // forgets everything) at most repeats an Event. Entries go when their binding goes.
 type memory struct {
 	mu   sync.Mutex
-	last map[string]map[string]string // binding key → slot → state
+	last map[binding.Ref]map[string]string // binding → slot → state
 }
 
 func newMemory() *memory {
-	return &memory{last: map[string]map[string]string{}}
+	return &memory{last: map[binding.Ref]map[string]string{}}
 }
 
 // swap records state in a binding's slot and returns the state it had ("" for none).
-func (m *memory) swap(key, slot, state string) string {
+func (m *memory) swap(key binding.Ref, slot, state string) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	slots := m.last[key]
@@ -40,7 +44,7 @@ func (m *memory) swap(key, slot, state string) string {
 }
 
 // clear empties one slot of a binding.
-func (m *memory) clear(key, slot string) {
+func (m *memory) clear(key binding.Ref, slot string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.last[key], slot)
@@ -50,7 +54,7 @@ func (m *memory) clear(key, slot string) {
 }
 
 // forget drops everything remembered about a binding.
-func (m *memory) forget(key string) {
+func (m *memory) forget(key binding.Ref) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.last, key)

@@ -22,8 +22,8 @@ import (
 	"k8s.io/klog/v2"
 
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
-	"github.com/karmada-one/karmada-one/pkg/detector"
 	"github.com/karmada-one/karmada-one/pkg/events"
 	"github.com/karmada-one/karmada-one/pkg/features"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
@@ -35,18 +35,19 @@ var errEmptyDependency = errors.New("the Name and LabelSelector in the Dependent
 
 // reconcile converges one referrer binding (key): its dependencies carried by attached
 // bindings while it propagates them, withdrawn when it stops or goes.
-func (d *controller) reconcile(ctx context.Context, key string) (time.Duration, error) {
-	ns, name, err := cache.SplitMetaNamespaceKey(key)
-	if err != nil {
-		return 0, nil
-	}
-	rb, err := d.rbs.ResourceBindings(ns).Get(name)
+func (d *controller) reconcile(ctx context.Context, key binding.Ref) (time.Duration, error) {
+	ns, name := key.Namespace, key.Name
+	b, err := d.store.Get(key)
 	if apierrors.IsNotFound(err) {
 		d.memory.forget(key)
 		_, err := d.withdraw(ctx, ns, name, nil)
 		return 0, err
 	} else if err != nil {
 		return 0, err
+	}
+	rb := b.ResourceBinding()
+	if rb == nil {
+		return 0, nil // ClusterResourceBindings carry no dependencies
 	}
 	if rb.DeletionTimestamp != nil || !rb.Spec.PropagateDeps || !features.Enabled(features.PropagateDeps) {
 		d.memory.forget(key)
@@ -71,7 +72,7 @@ func (d *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 	if !hasFinalizer(rb) {
 		patch := fmt.Sprintf(`{"metadata":{"finalizers":[%q]}}`, workv1alpha2.BindingDependenciesDistributorFinalizer)
-		if _, err := d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(ns).Patch(ctx, name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		if _, err := d.store.RawPatch(ctx, key, types.StrategicMergePatchType, []byte(patch)); err != nil {
 			return 0, controllers.IgnoreNotFound(err)
 		}
 	}
@@ -86,7 +87,7 @@ func (d *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 // template when they differ from the recorded ones (the first time included) or after a
 // failure, and GetDependenciesFailed when the error differs from the last one.
 func (d *controller) dependencies(rb *workv1alpha2.ResourceBinding, tmpl *unstructured.Unstructured) ([]interpreter.Dependency, string, error) {
-	key := rb.Namespace + "/" + rb.Name
+	key := binding.RB(rb.Namespace, rb.Name)
 	deps, err := d.c.Interpreter.GetDependencies(tmpl)
 	if err == nil {
 		var raw []byte
@@ -113,7 +114,7 @@ func (d *controller) dependencies(rb *workv1alpha2.ResourceBinding, tmpl *unstru
 // yet; this distributor does (so that its dependencies are ready), but says nothing of
 // success until there are clusters: the scheduler's write brings a new generation.
 func (d *controller) recordSync(rb *workv1alpha2.ResourceBinding, wrote bool, err error) {
-	key := rb.Namespace + "/" + rb.Name
+	key := binding.RB(rb.Namespace, rb.Name)
 	if err != nil {
 		if state := "err:" + err.Error(); d.memory.swap(key, slotSync, state) != state {
 			d.recorder.Event(rb, corev1.EventTypeWarning, events.SyncScheduleResultToDependenciesFailed, err.Error())
@@ -132,7 +133,7 @@ func (d *controller) recordSync(rb *workv1alpha2.ResourceBinding, wrote bool, er
 // recordConflict records DependencyPolicyConflict on an attached binding whose referrers
 // disagree, when the disagreement is new or the binding was just written.
 func (d *controller) recordConflict(b *workv1alpha2.ResourceBinding, conflicts []string, wrote bool) {
-	key := b.Namespace + "/" + b.Name
+	key := binding.RB(b.Namespace, b.Name)
 	if len(conflicts) == 0 {
 		d.memory.clear(key, slotConflict)
 		return
@@ -189,7 +190,7 @@ func (d *controller) recordDependencies(ctx context.Context, rb *workv1alpha2.Re
 	if err != nil {
 		return false, err
 	}
-	_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(rb.Namespace).Patch(ctx, rb.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+	_, err = d.store.RawPatch(ctx, binding.RB(rb.Namespace, rb.Name), types.MergePatchType, patch)
 	return err == nil, controllers.IgnoreNotFound(err)
 }
 
@@ -253,20 +254,24 @@ func (d *controller) resolve(ctx context.Context, dep interpreter.Dependency, ns
 // referrer finds a referrer's values in the informer's cache; one that is gone does
 // not count.
 func (d *controller) referrer(namespace, name string) (strategy, bool) {
-	b, err := d.rbs.ResourceBindings(namespace).Get(name)
+	b, err := d.store.Get(binding.RB(namespace, name))
 	if err != nil {
 		return strategy{}, false
 	}
-	return strategyOf(b), true
+	return strategyOf(b.ResourceBinding()), true
 }
 
-// binding reads a binding from the informer's cache, or from the API server after a
+// readBinding reads a binding from the informer's cache, or from the API server after a
 // conflict showed the cache behind. The cached copy must not be modified.
-func (d *controller) binding(ctx context.Context, ns, name string, fromServer bool) (*workv1alpha2.ResourceBinding, error) {
+func (d *controller) readBinding(ctx context.Context, ns, name string, fromServer bool) (*workv1alpha2.ResourceBinding, error) {
 	if fromServer {
 		return d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(ns).Get(ctx, name, metav1.GetOptions{})
 	}
-	return d.rbs.ResourceBindings(ns).Get(name)
+	b, err := d.store.Get(binding.RB(ns, name))
+	if err != nil {
+		return nil, err
+	}
+	return b.ResourceBinding(), nil
 }
 
 // attach makes the attached binding bname of dependency obj list rb among its referrers,
@@ -287,7 +292,7 @@ func (d *controller) attach(ctx context.Context, rb *workv1alpha2.ResourceBindin
 	)
 	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		seen, conflicts, wrote = nil, nil, false
-		existing, err := d.binding(ctx, ns, bname, fromServer)
+		existing, err := d.readBinding(ctx, ns, bname, fromServer)
 		fromServer = true
 		if apierrors.IsNotFound(err) {
 			_, err := client.Create(ctx, newAttached(rb, obj, bname, labelKey, labelValue, ref), metav1.CreateOptions{})
@@ -333,7 +338,7 @@ func (d *controller) withdraw(ctx context.Context, ns, name string, keep map[str
 	if err != nil {
 		return false, err
 	}
-	attached, err := d.rbs.ResourceBindings(ns).List(labels.NewSelector().Add(*req))
+	attached, err := d.store.ListResourceBindings(ns, labels.NewSelector().Add(*req))
 	if err != nil {
 		return false, err
 	}
@@ -370,7 +375,7 @@ func (d *controller) withdrawFrom(ctx context.Context, a *workv1alpha2.ResourceB
 			return nil
 		}
 		b := withdrawnFrom(cur, ns, name, labelKey, d.referrer)
-		if _, claimed := detector.ClaimOf(b); len(b.Spec.RequiredBy) == 0 && !claimed && len(b.Spec.Clusters) == 0 {
+		if v, _ := binding.Wrap(b); len(b.Spec.RequiredBy) == 0 && !v.Claimed() && len(b.Spec.Clusters) == 0 {
 			err := client.Delete(ctx, b.Name, metav1.DeleteOptions{
 				Preconditions: &metav1.Preconditions{UID: &cur.UID, ResourceVersion: &cur.ResourceVersion}})
 			wrote = err == nil

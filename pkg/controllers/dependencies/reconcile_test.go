@@ -1,6 +1,7 @@
 package dependencies
 
 import (
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"slices"
 	"strings"
 	"testing"
@@ -27,8 +28,8 @@ func newDistributor(t *testing.T, objs, templates []runtime.Object) (*controller
 	d := &controller{
 		c:        env.C,
 		recorder: env.Recorder,
-		queue:    controllers.NewQueue("test-dependencies"),
-		rbs:      env.C.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
+		queue:    controllers.NewTypedQueue[binding.Ref]("test-dependencies"),
+		store:    binding.NewAccessor(env.C.KarmadaClient, env.C.KarmadaInformers),
 		rbInf:    env.C.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer(),
 		memory:   newMemory(),
 	}
@@ -101,8 +102,9 @@ func (e *fixture) attached(t *testing.T, name string) *workv1alpha2.ResourceBind
 }
 
 func (e *fixture) reconcile(t *testing.T, key string) {
+	ns, name, _ := strings.Cut(key, "/")
 	t.Helper()
-	if _, err := e.d.reconcile(e.env.Ctx, key); err != nil {
+	if _, err := e.d.reconcile(e.env.Ctx, binding.RB(ns, name)); err != nil {
 		t.Fatalf("reconcile %s: %v", key, err)
 	}
 }
@@ -228,7 +230,7 @@ func TestReconcileWithdraws(t *testing.T) {
 	}
 	controllertest.Eventually(t, "the caches", func() bool {
 		tmpl, _ := d.template(env.Ctx, "apps/v1", "Deployment", "default", "web")
-		_, err := d.rbs.ResourceBindings("default").Get("sec-secret")
+		_, err := d.store.Get(binding.RB("default", "sec-secret"))
 		return tmpl != nil && len(tmpl.GetUID()) > 0 && !strings.Contains(string(mustJSON(tmpl)), "secretRef") && err == nil
 	})
 	f.reconcile(t, "default/web-deployment")
@@ -245,7 +247,7 @@ func TestReconcileWithdraws(t *testing.T) {
 		t.Fatal(err)
 	}
 	controllertest.Eventually(t, "the referrer's update in the cache", func() bool {
-		b, err := d.rbs.ResourceBindings("default").Get("web-deployment")
+		b, err := d.store.Get(binding.RB("default", "web-deployment"))
 		return err == nil && !b.Spec.PropagateDeps
 	})
 	f.reconcile(t, "default/web-deployment")
@@ -266,9 +268,9 @@ func TestReconcileWithdraws(t *testing.T) {
 		t.Fatal(err)
 	}
 	controllertest.Eventually(t, "the deletion in the cache", func() bool {
-		_, err := d.rbs.ResourceBindings("default").Get("api-deployment")
-		b, err2 := d.rbs.ResourceBindings("default").Get("cfg-configmap")
-		return apierrors.IsNotFound(err) && err2 == nil && requiredBy(b) == "api-deployment@member2"
+		_, err := d.store.Get(binding.RB("default", "api-deployment"))
+		b, err2 := d.store.Get(binding.RB("default", "cfg-configmap"))
+		return apierrors.IsNotFound(err) && err2 == nil && requiredBy(b.ResourceBinding()) == "api-deployment@member2"
 	})
 	f.reconcile(t, "default/api-deployment")
 	if b := f.attached(t, "cfg-configmap"); b != nil {

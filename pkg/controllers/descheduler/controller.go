@@ -18,9 +18,9 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
 
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/controllers/addons"
-	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 )
 
 // Defaults of --descheduling-interval and --unschedulable-threshold, as in Karmada.
@@ -40,8 +40,7 @@ type Controller struct {
 	c        *controllers.Context
 	addons   *addons.State
 	recorder record.EventRecorder
-	rbLister worklisters.ResourceBindingLister
-	rbSynced cache.InformerSynced
+	store    *binding.Accessor
 	kick     chan struct{}
 
 	// Interval is how often bindings are examined while the addon is enabled.
@@ -55,13 +54,11 @@ type Controller struct {
 
 // New builds the descheduler; Start runs it.
 func New(ctx context.Context, c *controllers.Context) *Controller {
-	rbInf := c.KarmadaInformers.Work().V1alpha2().ResourceBindings()
 	return &Controller{
 		c:                      c,
 		addons:                 addons.Shared(ctx, c.ControlPlaneClient, c.EventRecorder),
 		recorder:               c.EventRecorder("karmada-descheduler"),
-		rbLister:               rbInf.Lister(),
-		rbSynced:               rbInf.Informer().HasSynced,
+		store:                  binding.NewAccessor(c.KarmadaClient, c.KarmadaInformers),
 		kick:                   make(chan struct{}, 1),
 		Interval:               orDefault(c.Options.DeschedulingInterval, DefaultInterval),
 		UnschedulableThreshold: orDefault(c.Options.UnschedulableThreshold, DefaultUnschedulableThreshold),
@@ -95,7 +92,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 // Run examines the bindings every Interval (and when the addon is switched on) while the addon
 // is enabled.
 func (d *Controller) Run(ctx context.Context) {
-	if !cache.WaitForCacheSync(ctx.Done(), d.rbSynced, d.addons.HasSynced) {
+	if !cache.WaitForCacheSync(ctx.Done(), d.store.HasSynced, d.addons.HasSynced) {
 		return
 	}
 	ticker := time.NewTicker(d.Interval)
@@ -116,7 +113,7 @@ func (d *Controller) Run(ctx context.Context) {
 // RunOnce examines every eligible binding once.
 func (d *Controller) RunOnce(ctx context.Context) {
 	logger := klog.FromContext(ctx).WithName("descheduler")
-	rbs, err := d.rbLister.List(labels.Everything())
+	rbs, err := d.store.ListResourceBindings("", labels.Everything())
 	if err != nil {
 		logger.Error(err, "Listing bindings failed")
 		return

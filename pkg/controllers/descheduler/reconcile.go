@@ -7,22 +7,21 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
-	"github.com/karmada-one/karmada-one/pkg/detector"
 )
 
 // deschedule observes the binding's pods in each target member and lowers the replicas of
 // the members where some stay unschedulable.
 func (d *Controller) deschedule(ctx context.Context, b *workv1alpha2.ResourceBinding) {
 	logger := klog.FromContext(ctx)
-	if _, claimed := detector.ClaimOf(b); !claimed {
+	if v, _ := binding.Wrap(b); !v.Claimed() {
 		return // dependency and released bindings are never rescheduled, so never descheduled
 	}
 	selector, err := d.podSelector(ctx, b)
@@ -124,6 +123,6 @@ func (d *Controller) patchClusters(ctx context.Context, b *workv1alpha2.Resource
 	if err != nil {
 		return err
 	}
-	_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(b.Namespace).Patch(ctx, b.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+	_, err = d.store.RawPatch(ctx, binding.RB(b.Namespace, b.Name), types.MergePatchType, patch)
 	return err
 }

@@ -34,16 +34,14 @@ import (
 	"k8s.io/klog/v2"
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
-	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/detector"
 	"github.com/karmada-one/karmada-one/pkg/events"
 	"github.com/karmada-one/karmada-one/pkg/features"
 	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"
-	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
 	"github.com/karmada-one/karmada-one/pkg/metrics"
-	"github.com/karmada-one/karmada-one/pkg/names"
 )
 
 // ClaimIndex indexes templates by the permanent id of the policy that claimed them.
@@ -74,8 +72,7 @@ type controller struct {
 
 	ppLister  policylisters.PropagationPolicyLister
 	cppLister policylisters.ClusterPropagationPolicyLister
-	rbLister  worklisters.ResourceBindingLister
-	crbLister worklisters.ClusterResourceBindingLister
+	store     *binding.Accessor
 	pcLister  schedulinglisters.PriorityClassLister
 
 	// preemptionEnabled reports the PropagationPolicyPreemption feature gate.
@@ -118,8 +115,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		policies:  controllers.NewQueue("resource-detector-policies"),
 		ppLister:  c.KarmadaInformers.Policy().V1alpha1().PropagationPolicies().Lister(),
 		cppLister: c.KarmadaInformers.Policy().V1alpha1().ClusterPropagationPolicies().Lister(),
-		rbLister:  c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
-		crbLister: c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
+		store:     binding.NewAccessor(c.KarmadaClient, c.KarmadaInformers),
 		pcLister:  c.KubeInformers.Scheduling().V1().PriorityClasses().Lister(),
 
 		preemptionEnabled: func() bool { return features.Enabled(features.PropagationPolicyPreemption) },
@@ -163,10 +159,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		},
 		DeleteFunc: d.enqueueBindingOwner,
 	}
-	if _, err := c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer().AddEventHandler(bindingHandler); err != nil {
-		return err
-	}
-	if _, err := c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Informer().AddEventHandler(bindingHandler); err != nil {
+	if err := d.store.AddEventHandler(bindingHandler); err != nil {
 		return err
 	}
 	c.Templates.OnNewInformer(d.watchKind)
@@ -176,8 +169,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 
 	go func() {
 		if !cache.WaitForCacheSync(ctx.Done(), ppInf.HasSynced, cppInf.HasSynced, pcInf.HasSynced,
-			c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer().HasSynced,
-			c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Informer().HasSynced) {
+			d.store.HasSynced) {
 			return
 		}
 		// Discover propagatable kinds now and whenever the served API changes (CRDs).
@@ -323,23 +315,16 @@ func (d *controller) enqueuePolicy(obj interface{}) {
 // enqueueBindingOwner re-checks the template of a binding that was deleted or whose
 // detector-owned fields may have been edited.
 func (d *controller) enqueueBindingOwner(obj interface{}) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	var spec *workv1alpha2.ResourceBindingSpec
-	switch b := obj.(type) {
-	case *workv1alpha2.ResourceBinding:
-		spec = &b.Spec
-	case *workv1alpha2.ClusterResourceBinding:
-		spec = &b.Spec
-	default:
+	b, ok := binding.Wrap(obj)
+	if !ok {
 		return
 	}
-	m, err := d.templates.Mapping(spec.Resource.APIVersion, spec.Resource.Kind)
+	r := b.Spec.Resource
+	m, err := d.templates.Mapping(r.APIVersion, r.Kind)
 	if err != nil {
 		return
 	}
-	d.queue.Add(templateKey(m.Resource, spec.Resource.Namespace, spec.Resource.Name))
+	d.queue.Add(templateKey(m.Resource, r.Namespace, r.Name))
 }
 
 // reconcile converges one template: claim it for the policy it belongs to (or for the
@@ -518,7 +503,7 @@ func (d *controller) release(ctx context.Context, gvr schema.GroupVersionResourc
 	if err := d.patchMeta(ctx, gvr, u, &metav1.ObjectMeta{}); err != nil {
 		return err
 	}
-	if err := d.releaseBinding(ctx, u.GetNamespace(), u.GetName(), u.GetKind()); err != nil {
+	if err := d.store.ReleaseClaim(ctx, binding.ForTemplate(u.GetNamespace(), u.GetKind(), u.GetName())); err != nil {
 		return err
 	}
 	d.recorder.Eventf(u, corev1.EventTypeNormal, "PolicyReleased",
@@ -526,43 +511,13 @@ func (d *controller) release(ctx context.Context, gvr schema.GroupVersionResourc
 	return nil
 }
 
-func (d *controller) releaseBinding(ctx context.Context, ns, name, kind string) error {
-	bname := names.GenerateBindingName(kind, name)
-	if ns == "" {
-		b, err := d.crbLister.Get(bname)
-		if apierrors.IsNotFound(err) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		b = b.DeepCopy()
-		if !detector.RemoveClaim(b) {
-			return nil
-		}
-		_, err = d.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Update(ctx, b, metav1.UpdateOptions{})
-		return controllers.IgnoreNotFound(err)
-	}
-	b, err := d.rbLister.ResourceBindings(ns).Get(bname)
-	if apierrors.IsNotFound(err) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	b = b.DeepCopy()
-	if !detector.RemoveClaim(b) {
-		return nil
-	}
-	_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(ns).Update(ctx, b, metav1.UpdateOptions{})
-	return controllers.IgnoreNotFound(err)
-}
-
 // syncBinding creates or updates the binding of u claimed by policy. As in Karmada, a
 // binding that had to be created or changed leaves GetReplicasSucceed (for kinds with
 // replicas) and ApplyPolicySucceed on the template; any failure ApplyPolicyFailed.
 func (d *controller) syncBinding(ctx context.Context, u *unstructured.Unstructured, policy detector.Policy) error {
-	desired, err := detector.BuildBindingWith(d.c.Interpreter, u, policy)
+	desired, err := binding.BuildWith(d.c.Interpreter, u, policy)
 	if err != nil {
-		var re *detector.ReplicasError
+		var re *binding.ReplicasError
 		if errors.As(err, &re) {
 			d.recorder.Event(u, corev1.EventTypeWarning, events.GetReplicasFailed, re.Err.Error())
 		}
@@ -575,57 +530,32 @@ func (d *controller) syncBinding(ctx context.Context, u *unstructured.Unstructur
 		d.applyPolicyFailed(u, policy, err)
 		return err
 	}
-	var existing *detector.Binding
-	name := desired.Object().GetName()
-	if desired.IsCluster() {
-		if b, err := d.crbLister.Get(name); err == nil {
-			existing = &detector.Binding{CRB: b}
-		} else if !apierrors.IsNotFound(err) {
-			return err
-		}
-	} else {
-		if b, err := d.rbLister.ResourceBindings(u.GetNamespace()).Get(name); err == nil {
-			existing = &detector.Binding{RB: b}
-		} else if !apierrors.IsNotFound(err) {
-			return err
-		}
-	}
-	if existing == nil {
-		if desired.IsCluster() {
-			_, err = d.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Create(ctx, desired.CRB, metav1.CreateOptions{})
-		} else {
-			_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(u.GetNamespace()).Create(ctx, desired.RB, metav1.CreateOptions{})
-		}
-		if err != nil {
+	ref := desired.Ref()
+	existing, err := d.store.Get(ref)
+	if apierrors.IsNotFound(err) {
+		if _, err := d.store.Create(ctx, desired); err != nil {
 			if apierrors.IsAlreadyExists(err) {
-				return fmt.Errorf("binding %s appeared meanwhile; retrying", name)
+				return fmt.Errorf("binding %s appeared meanwhile; retrying", ref.Name)
 			}
 			d.applyPolicyFailed(u, policy, err)
 			return err
 		}
 		d.applyPolicySucceeded(u, policy)
 		return nil
+	} else if err != nil {
+		return err
 	}
-	if existing.Object().GetDeletionTimestamp() != nil {
+	if existing.Object.GetDeletionTimestamp() != nil {
 		// The old template's binding is going away; make the new one when it is gone.
-		return fmt.Errorf("binding %s is being deleted; retrying", name)
+		return fmt.Errorf("binding %s is being deleted; retrying", ref.Name)
 	}
-	merged, changed := detector.MergeBinding(existing, desired)
+	merged, changed := binding.Merge(existing, desired)
 	if !changed {
 		return nil
 	}
 	// Patch only what the detector changed: the scheduler's spec.clusters and the status
 	// controllers' fields are never overwritten with a stale copy.
-	patch, ok, err := controllers.StrategicPatch(existing.Object(), merged.Object())
-	if err != nil || !ok {
-		return err
-	}
-	if merged.IsCluster() {
-		_, err = d.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-	} else {
-		_, err = d.c.KarmadaClient.WorkV1alpha2().ResourceBindings(u.GetNamespace()).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-	}
-	if err != nil {
+	if _, _, err := d.store.Patch(ctx, existing, merged); err != nil {
 		if !apierrors.IsNotFound(err) {
 			d.applyPolicyFailed(u, policy, err)
 		}
@@ -639,11 +569,11 @@ func (d *controller) syncBinding(ctx context.Context, u *unstructured.Unstructur
 // template and policy, as Karmada does for ResourceBindings only: the schedulePriority
 // (the named PriorityClass's value) with PriorityBasedScheduling, and the workload
 // affinity groups (from the template's labels) with WorkloadAffinity.
-func (d *controller) resolveSchedulingInputs(u *unstructured.Unstructured, policy detector.Policy, desired *detector.Binding) error {
-	if desired.IsCluster() {
+func (d *controller) resolveSchedulingInputs(u *unstructured.Unstructured, policy detector.Policy, desired *binding.Binding) error {
+	if desired.Cluster() {
 		return nil
 	}
-	spec := desired.Spec()
+	spec := desired.Spec
 	if features.Enabled(features.PriorityBasedScheduling) {
 		sp, err := detector.ResolveSchedulePriority(policy.Spec().SchedulePriority, d.priorityClass)
 		if err != nil {
@@ -816,35 +746,31 @@ func (d *controller) finalizePolicy(ctx context.Context, policy detector.Policy)
 				d.queue.Add(templateKey(gvr, u.GetNamespace(), u.GetName()))
 			}
 		}
+		// The bindings it claimed keep their clusters but are no longer scheduled. A
+		// ClusterPropagationPolicy claims bindings of both kinds, a PropagationPolicy only
+		// ResourceBindings of its namespace.
 		sel := labels.SelectorFromSet(labels.Set{policy.PermanentIDLabel(): id})
+		var claimed []binding.Ref
 		if policy.IsCluster() {
-			rbs, err := d.rbLister.List(sel)
+			all, err := d.store.List(sel)
 			if err != nil {
 				return err
 			}
-			for _, b := range rbs {
-				if err := d.releaseBinding(ctx, b.Namespace, b.Spec.Resource.Name, b.Spec.Resource.Kind); err != nil {
-					return err
-				}
-			}
-			crbs, err := d.crbLister.List(sel)
-			if err != nil {
-				return err
-			}
-			for _, b := range crbs {
-				if err := d.releaseBinding(ctx, "", b.Spec.Resource.Name, b.Spec.Resource.Kind); err != nil {
-					return err
-				}
+			for _, b := range all {
+				claimed = append(claimed, b.Ref())
 			}
 		} else {
-			rbs, err := d.rbLister.ResourceBindings(policy.Namespace()).List(sel)
+			rbs, err := d.store.ListResourceBindings(policy.Namespace(), sel)
 			if err != nil {
 				return err
 			}
 			for _, b := range rbs {
-				if err := d.releaseBinding(ctx, b.Namespace, b.Spec.Resource.Name, b.Spec.Resource.Kind); err != nil {
-					return err
-				}
+				claimed = append(claimed, binding.RB(b.Namespace, b.Name))
+			}
+		}
+		for _, ref := range claimed {
+			if err := d.store.ReleaseClaim(ctx, ref); err != nil {
+				return err
 			}
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/controllers/controllertest"
 	"github.com/karmada-one/karmada-one/pkg/detector"
@@ -58,13 +59,14 @@ func claimedBy(t *testing.T, policy detector.Policy, cluster string) (*unstructu
 	t.Helper()
 	u := webTemplate()
 	detector.ApplyClaim(u, policy)
-	b, err := detector.BuildBindingWith(interpreter.Default(), u, policy)
+	b, err := binding.BuildWith(interpreter.Default(), u, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.RB.UID = "uid-binding"
-	b.RB.Spec.Clusters = []workv1alpha2.TargetCluster{{Name: cluster, Replicas: 2}}
-	return u, b.RB
+	rb := b.ResourceBinding()
+	rb.UID = "uid-binding"
+	rb.Spec.Clusters = []workv1alpha2.TargetCluster{{Name: cluster, Replicas: 2}}
+	return u, rb
 }
 
 func newFixture(t *testing.T, gate bool, template *unstructured.Unstructured, karmadaObjs ...runtime.Object) *fixture {
@@ -81,8 +83,7 @@ func newFixture(t *testing.T, gate bool, template *unstructured.Unstructured, ka
 		queue:             controllers.NewQueue("test-detector"),
 		ppLister:          kinf.Policy().V1alpha1().PropagationPolicies().Lister(),
 		cppLister:         kinf.Policy().V1alpha1().ClusterPropagationPolicies().Lister(),
-		rbLister:          kinf.Work().V1alpha2().ResourceBindings().Lister(),
-		crbLister:         kinf.Work().V1alpha2().ClusterResourceBindings().Lister(),
+		store:             binding.NewAccessor(c.KarmadaClient, kinf),
 		pcLister:          c.KubeInformers.Scheduling().V1().PriorityClasses().Lister(),
 		preemptionEnabled: func() bool { return gate },
 	}

@@ -17,6 +17,7 @@ import (
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	bindings "github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/failover"
 	"github.com/karmada-one/karmada-one/pkg/features"
@@ -27,7 +28,7 @@ import (
 // applicationFailover evicts a binding from clusters where its workload has been unhealthy
 // for longer than failover.application.decisionConditions.tolerationSeconds.
 type applicationFailover struct {
-	s        *bindings
+	s        *bindings.Accessor
 	clusters clusterlisters.ClusterLister
 	interp   interpreter.Interpreter
 	rb, crb  record.EventRecorder
@@ -38,30 +39,30 @@ type applicationFailover struct {
 	// unhealthySince: binding key ⇒ cluster ⇒ when the workload was first seen unhealthy
 	// there. It lives in memory, as in Karmada: after a restart the clock starts again,
 	// which can only delay a failover, never hasten it.
-	unhealthySince map[string]map[string]time.Time
+	unhealthySince map[bindings.Ref]map[string]time.Time
 }
 
-func startApplicationFailover(ctx context.Context, c *controllers.Context, s *bindings, clusters clusterlisters.ClusterLister, clusterInf cache.SharedIndexInformer) {
+func startApplicationFailover(ctx context.Context, c *controllers.Context, s *bindings.Accessor, clusters clusterlisters.ClusterLister, clusterInf cache.SharedIndexInformer) {
 	a := &applicationFailover{s: s, clusters: clusters, interp: c.Interpreter,
 		rb: c.EventRecorder(ComponentApplicationFailover), crb: c.EventRecorder(ComponentClusterApplicationFailover),
-		kept: &keptEvents{last: map[string]string{}}, now: time.Now, unhealthySince: map[string]map[string]time.Time{}}
-	q := controllers.NewQueue("application-failover")
-	onChange(c, func(key string, spec *workv1alpha2.ResourceBindingSpec, _ *workv1alpha2.ResourceBindingStatus) {
+		kept: &keptEvents{last: map[bindings.Ref]string{}}, now: time.Now, unhealthySince: map[bindings.Ref]map[string]time.Time{}}
+	q := controllers.NewTypedQueue[bindings.Ref]("application-failover")
+	onChange(s, func(key bindings.Ref, spec *workv1alpha2.ResourceBindingSpec) {
 		if spec.Failover != nil && spec.Failover.Application != nil {
 			q.Add(key)
 		}
 	})
-	run(ctx, "application-failover", q, 1, append(s.synced, clusterInf.HasSynced), a.reconcile)
+	run(ctx, "application-failover", q, 1, []cache.InformerSynced{s.HasSynced, clusterInf.HasSynced}, a.reconcile)
 }
 
-func (a *applicationFailover) recorder(b *binding) record.EventRecorder {
-	if b.cluster() {
+func (a *applicationFailover) recorder(b *bindings.Binding) record.EventRecorder {
+	if b.Cluster() {
 		return a.crb
 	}
 	return a.rb
 }
 
-func (a *applicationFailover) forget(key string) {
+func (a *applicationFailover) forget(key bindings.Ref) {
 	a.mu.Lock()
 	delete(a.unhealthySince, key)
 	a.mu.Unlock()
@@ -70,31 +71,31 @@ func (a *applicationFailover) forget(key string) {
 
 // eligible: application failover is configured, the binding carries its dependencies
 // (validation requires it), the kind's health can be interpreted and status is collected.
-func (a *applicationFailover) eligible(b *binding) bool {
-	f := b.spec.Failover
-	if f == nil || f.Application == nil || !b.spec.PropagateDeps || len(b.status.AggregatedStatus) == 0 {
+func (a *applicationFailover) eligible(b *bindings.Binding) bool {
+	f := b.Spec.Failover
+	if f == nil || f.Application == nil || !b.Spec.PropagateDeps || len(b.Status.AggregatedStatus) == 0 {
 		return false
 	}
-	gv, err := schema.ParseGroupVersion(b.spec.Resource.APIVersion)
+	gv, err := schema.ParseGroupVersion(b.Spec.Resource.APIVersion)
 	if err != nil {
 		return false
 	}
-	return a.interp.HookEnabled(gv.WithKind(b.spec.Resource.Kind), interpreter.OperationInterpretHealth)
+	return a.interp.HookEnabled(gv.WithKind(b.Spec.Resource.Kind), interpreter.OperationInterpretHealth)
 }
 
-func (a *applicationFailover) reconcile(ctx context.Context, key string) (time.Duration, error) {
-	b, err := a.s.get(key)
+func (a *applicationFailover) reconcile(ctx context.Context, key bindings.Ref) (time.Duration, error) {
+	b, err := getCopy(a.s, key)
 	if apierrors.IsNotFound(err) {
 		a.forget(key)
 		return 0, nil
 	} else if err != nil {
 		return 0, err
 	}
-	if b.meta.GetDeletionTimestamp() != nil || !a.eligible(b) {
+	if b.Object.GetDeletionTimestamp() != nil || !a.eligible(b) {
 		a.forget(key)
 		return 0, nil
 	}
-	app := b.spec.Failover.Application
+	app := b.Spec.Failover.Application
 	toleration := time.Duration(ptr.Deref(app.DecisionConditions.TolerationSeconds, policyv1alpha1.DefaultApplicationFailoverTolerationSeconds)) * time.Second
 	evict, next := a.detect(key, b, toleration)
 	if len(evict) == 0 {
@@ -105,28 +106,28 @@ func (a *applicationFailover) reconcile(ctx context.Context, key string) (time.D
 	if err != nil {
 		return 0, err
 	}
-	if err := failover.CheckMove(b.spec, evict, all); err != nil {
+	if err := failover.CheckMove(b.Spec, evict, all); err != nil {
 		a.kept.record(a.recorder(b), b, evict, err)
 		return max(next, 30*time.Second), nil
 	}
 	a.kept.forget(key)
-	before := make([]string, 0, len(b.spec.Clusters))
-	for _, tc := range b.spec.Clusters {
+	before := make([]string, 0, len(b.Spec.Clusters))
+	for _, tc := range b.Spec.Clusters {
 		before = append(before, tc.Name)
 	}
 	producer := ComponentApplicationFailover
-	if b.cluster() {
+	if b.Cluster() {
 		producer = ComponentClusterApplicationFailover
 	}
 	for _, cluster := range evict {
-		task, err := applicationTask(app, b.status.AggregatedStatus, cluster, producer, before)
+		task, err := applicationTask(app, b.Status.AggregatedStatus, cluster, producer, before)
 		if err != nil {
 			evictionEvent(a.recorder(b), b, cluster, err)
 			return 0, err
 		}
-		failover.Evict(b.spec, cluster, task, true)
+		failover.Evict(b.Spec, cluster, task, true)
 	}
-	err = a.s.update(ctx, b)
+	_, err = a.s.Update(ctx, b)
 	for _, cluster := range evict {
 		evictionEvent(a.recorder(b), b, cluster, err)
 	}
@@ -145,7 +146,7 @@ func (a *applicationFailover) reconcile(ctx context.Context, key string) (time.D
 // detect updates the unhealthy clocks from the binding's aggregated status and returns the
 // clusters whose workload has been unhealthy for at least toleration, and when to look
 // again for the others.
-func (a *applicationFailover) detect(key string, b *binding, toleration time.Duration) ([]string, time.Duration) {
+func (a *applicationFailover) detect(key bindings.Ref, b *bindings.Binding, toleration time.Duration) ([]string, time.Duration) {
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -155,9 +156,9 @@ func (a *applicationFailover) detect(key string, b *binding, toleration time.Dur
 		a.unhealthySince[key] = since
 	}
 	unhealthy := map[string]bool{}
-	for _, it := range b.status.AggregatedStatus {
-		if it.Health == workv1alpha2.ResourceUnhealthy && !failover.InEviction(b.spec, it.ClusterName) &&
-			slices.ContainsFunc(b.spec.Clusters, func(tc workv1alpha2.TargetCluster) bool { return tc.Name == it.ClusterName }) {
+	for _, it := range b.Status.AggregatedStatus {
+		if it.Health == workv1alpha2.ResourceUnhealthy && !failover.InEviction(b.Spec, it.ClusterName) &&
+			slices.ContainsFunc(b.Spec.Clusters, func(tc workv1alpha2.TargetCluster) bool { return tc.Name == it.ClusterName }) {
 			unhealthy[it.ClusterName] = true
 		}
 	}

@@ -32,6 +32,7 @@ import (
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	bindings "github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/failover"
 	"github.com/karmada-one/karmada-one/pkg/features"
@@ -58,7 +59,7 @@ func StartTaintManager(ctx context.Context, c *controllers.Context) error {
 		return nil
 	}
 	clusters := c.KarmadaInformers.Cluster().V1alpha1().Clusters()
-	startTaintManager(ctx, c, newBindings(c), clusters.Lister(), clusters.Informer())
+	startTaintManager(ctx, c, bindings.NewAccessor(c.KarmadaClient, c.KarmadaInformers), clusters.Lister(), clusters.Informer())
 	return nil
 }
 
@@ -68,7 +69,7 @@ func StartApplicationFailover(ctx context.Context, c *controllers.Context) error
 		return nil
 	}
 	clusters := c.KarmadaInformers.Cluster().V1alpha1().Clusters()
-	startApplicationFailover(ctx, c, newBindings(c), clusters.Lister(), clusters.Informer())
+	startApplicationFailover(ctx, c, bindings.NewAccessor(c.KarmadaClient, c.KarmadaInformers), clusters.Lister(), clusters.Informer())
 	return nil
 }
 
@@ -78,11 +79,12 @@ func StartGracefulEviction(ctx context.Context, c *controllers.Context) error {
 	if !features.Enabled(features.GracefulEviction) {
 		return nil
 	}
-	startGracefulEviction(ctx, c, newBindings(c))
+	startGracefulEviction(ctx, c, bindings.NewAccessor(c.KarmadaClient, c.KarmadaInformers))
 	return nil
 }
 
-func run(ctx context.Context, name string, q workqueue.TypedRateLimitingInterface[string], workers int, synced []cache.InformerSynced, r controllers.Reconcile) {
+func run(ctx context.Context, name string, q workqueue.TypedRateLimitingInterface[bindings.Ref], workers int, synced []cache.InformerSynced,
+	r func(context.Context, bindings.Ref) (time.Duration, error)) {
 	go func() {
 		if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 			return
@@ -95,7 +97,7 @@ func run(ctx context.Context, name string, q workqueue.TypedRateLimitingInterfac
 // taint manager
 
 type taintManager struct {
-	s         *bindings
+	s         *bindings.Accessor
 	clusters  clusterlisters.ClusterLister
 	recorder  record.EventRecorder
 	purgeMode policyv1alpha1.PurgeMode
@@ -103,14 +105,14 @@ type taintManager struct {
 	now       func() time.Time
 }
 
-func startTaintManager(ctx context.Context, c *controllers.Context, s *bindings, clusters clusterlisters.ClusterLister, clusterInf cache.SharedIndexInformer) {
+func startTaintManager(ctx context.Context, c *controllers.Context, s *bindings.Accessor, clusters clusterlisters.ClusterLister, clusterInf cache.SharedIndexInformer) {
 	tm := &taintManager{s: s, clusters: clusters, recorder: c.EventRecorder(ComponentTaintManager),
-		purgeMode: policyv1alpha1.PurgeMode(c.Options.NoExecuteTaintEvictionPurgeMode), kept: &keptEvents{last: map[string]string{}}, now: time.Now}
-	q := controllers.NewQueue("taint-manager")
+		purgeMode: policyv1alpha1.PurgeMode(c.Options.NoExecuteTaintEvictionPurgeMode), kept: &keptEvents{last: map[bindings.Ref]string{}}, now: time.Now}
+	q := controllers.NewTypedQueue[bindings.Ref]("taint-manager")
 	// A binding is looked at when it changes while some target has a NoExecute taint, and
 	// when any cluster changes while some cluster has one (a taint added, or another cluster
 	// becoming able to take the workload).
-	onChange(c, func(key string, spec *workv1alpha2.ResourceBindingSpec, _ *workv1alpha2.ResourceBindingStatus) {
+	onChange(s, func(key bindings.Ref, spec *workv1alpha2.ResourceBindingSpec) {
 		for _, tc := range spec.Clusters {
 			if cl, err := clusters.Get(tc.Name); err == nil && len(failover.NoExecuteTaints(cl.Spec.Taints)) > 0 {
 				q.Add(key)
@@ -122,7 +124,7 @@ func startTaintManager(ctx context.Context, c *controllers.Context, s *bindings,
 		all, _ := clusters.List(labels.Everything())
 		for _, cl := range all {
 			if len(failover.NoExecuteTaints(cl.Spec.Taints)) > 0 {
-				for _, key := range s.all() {
+				for _, key := range allRefs(s) {
 					q.Add(key)
 				}
 				return
@@ -140,7 +142,7 @@ func startTaintManager(ctx context.Context, c *controllers.Context, s *bindings,
 		}
 		kick(n)
 	}})
-	run(ctx, "taint-manager", q, 1, append(s.synced, clusterInf.HasSynced), tm.reconcile)
+	run(ctx, "taint-manager", q, 1, []cache.InformerSynced{s.HasSynced, clusterInf.HasSynced}, tm.reconcile)
 }
 
 func readiness(c *clusterv1alpha1.Cluster) metav1.ConditionStatus {
@@ -150,22 +152,22 @@ func readiness(c *clusterv1alpha1.Cluster) metav1.ConditionStatus {
 	return metav1.ConditionUnknown
 }
 
-func (tm *taintManager) reconcile(ctx context.Context, key string) (time.Duration, error) {
-	b, err := tm.s.get(key)
+func (tm *taintManager) reconcile(ctx context.Context, key bindings.Ref) (time.Duration, error) {
+	b, err := getCopy(tm.s, key)
 	if apierrors.IsNotFound(err) {
 		tm.kept.forget(key)
 		return 0, nil
 	} else if err != nil {
 		return 0, err
 	}
-	if b.meta.GetDeletionTimestamp() != nil {
+	if b.Object.GetDeletionTimestamp() != nil {
 		return 0, nil
 	}
-	tolerations := b.placement().ClusterTolerations
+	tolerations := placementOf(b).ClusterTolerations
 	now := tm.now()
 	var evict []string
 	next := failover.Never
-	for _, tc := range b.spec.Clusters {
+	for _, tc := range b.Spec.Clusters {
 		cl, err := tm.clusters.Get(tc.Name)
 		if err != nil {
 			continue
@@ -189,7 +191,7 @@ func (tm *taintManager) reconcile(ctx context.Context, key string) (time.Duratio
 	if err != nil {
 		return 0, err
 	}
-	if err := failover.CheckMove(b.spec, evict, all); err != nil {
+	if err := failover.CheckMove(b.Spec, evict, all); err != nil {
 		// Keep the workload: any cluster change looks again.
 		tm.kept.record(tm.recorder, b, evict, err)
 		return requeue, nil
@@ -198,17 +200,17 @@ func (tm *taintManager) reconcile(ctx context.Context, key string) (time.Duratio
 	graceful := features.Enabled(features.GracefulEviction)
 	for _, cluster := range evict {
 		task := failover.Task{Producer: workv1alpha2.EvictionProducerTaintManager, Reason: workv1alpha2.EvictionReasonTaintUntolerated, PurgeMode: tm.purgeModeOf(b)}
-		if fc := b.spec.Failover; fc != nil && fc.Cluster != nil && features.Enabled(features.StatefulFailoverInjection) {
-			state, err := failover.StateOf(fc.Cluster.StatePreservation, b.status.AggregatedStatus, cluster)
+		if fc := b.Spec.Failover; fc != nil && fc.Cluster != nil && features.Enabled(features.StatefulFailoverInjection) {
+			state, err := failover.StateOf(fc.Cluster.StatePreservation, b.Status.AggregatedStatus, cluster)
 			if err != nil {
 				evictionEvent(tm.recorder, b, cluster, err)
 				return 0, err
 			}
 			task.PreservedLabelState = state
 		}
-		failover.Evict(b.spec, cluster, task, graceful)
+		failover.Evict(b.Spec, cluster, task, graceful)
 	}
-	err = tm.s.update(ctx, b)
+	_, err = tm.s.Update(ctx, b)
 	for _, cluster := range evict {
 		evictionEvent(tm.recorder, b, cluster, err)
 	}
@@ -221,8 +223,8 @@ func (tm *taintManager) reconcile(ctx context.Context, key string) (time.Duratio
 
 // purgeModeOf: the policy's failover.cluster.purgeMode (Gracefully when empty), else the
 // --no-execute-taint-eviction-purge-mode default.
-func (tm *taintManager) purgeModeOf(b *binding) policyv1alpha1.PurgeMode {
-	if f := b.spec.Failover; f != nil && f.Cluster != nil {
+func (tm *taintManager) purgeModeOf(b *bindings.Binding) policyv1alpha1.PurgeMode {
+	if f := b.Spec.Failover; f != nil && f.Cluster != nil {
 		if f.Cluster.PurgeMode == "" {
 			return policyv1alpha1.PurgeModeGracefully
 		}
@@ -238,45 +240,45 @@ func (tm *taintManager) purgeModeOf(b *binding) policyv1alpha1.PurgeMode {
 // graceful eviction
 
 type gracefulEviction struct {
-	s       *bindings
+	s       *bindings.Accessor
 	timeout time.Duration
 	now     func() time.Time
 }
 
-func startGracefulEviction(ctx context.Context, c *controllers.Context, s *bindings) {
+func startGracefulEviction(ctx context.Context, c *controllers.Context, s *bindings.Accessor) {
 	timeout := c.Options.GracefulEvictionTimeout
 	if timeout <= 0 {
 		timeout = failover.DefaultGracefulEvictionTimeout
 	}
 	g := &gracefulEviction{s: s, timeout: timeout, now: time.Now}
-	q := controllers.NewQueue("graceful-eviction")
-	onChange(c, func(key string, spec *workv1alpha2.ResourceBindingSpec, _ *workv1alpha2.ResourceBindingStatus) {
+	q := controllers.NewTypedQueue[bindings.Ref]("graceful-eviction")
+	onChange(s, func(key bindings.Ref, spec *workv1alpha2.ResourceBindingSpec) {
 		if len(spec.GracefulEvictionTasks) > 0 {
 			q.Add(key)
 		}
 	})
-	run(ctx, "graceful-eviction", q, 1, s.synced, g.reconcile)
+	run(ctx, "graceful-eviction", q, 1, []cache.InformerSynced{s.HasSynced}, g.reconcile)
 }
 
-func (g *gracefulEviction) reconcile(ctx context.Context, key string) (time.Duration, error) {
-	b, err := g.s.get(key)
+func (g *gracefulEviction) reconcile(ctx context.Context, key bindings.Ref) (time.Duration, error) {
+	b, err := getCopy(g.s, key)
 	if apierrors.IsNotFound(err) {
 		return 0, nil
 	} else if err != nil {
 		return 0, err
 	}
-	if b.meta.GetDeletionTimestamp() != nil || len(b.spec.GracefulEvictionTasks) == 0 {
+	if b.Object.GetDeletionTimestamp() != nil || len(b.Spec.GracefulEvictionTasks) == 0 {
 		return 0, nil
 	}
 	// Judge only a placement the scheduler has made for this very spec: right after an
 	// eviction, spec.clusters still lacks the replacement.
-	if b.status.SchedulerObservedGeneration != b.meta.GetGeneration() {
+	if b.Status.SchedulerObservedGeneration != b.Object.GetGeneration() {
 		return 0, nil
 	}
-	a := failover.AssessTasks(b.spec, b.status.AggregatedStatus, g.timeout, g.now())
-	if len(a.Kept) != len(b.spec.GracefulEvictionTasks) || len(a.Ended) > 0 || newTasks(b.spec.GracefulEvictionTasks) {
-		b.spec.GracefulEvictionTasks = a.Kept
-		if err := g.s.update(ctx, b); err != nil {
+	a := failover.AssessTasks(b.Spec, b.Status.AggregatedStatus, g.timeout, g.now())
+	if len(a.Kept) != len(b.Spec.GracefulEvictionTasks) || len(a.Ended) > 0 || newTasks(b.Spec.GracefulEvictionTasks) {
+		b.Spec.GracefulEvictionTasks = a.Kept
+		if _, err := g.s.Update(ctx, b); err != nil {
 			return 0, err
 		}
 		if len(a.Ended) > 0 {

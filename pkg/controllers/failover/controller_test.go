@@ -15,9 +15,10 @@ import (
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	bindings "github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/generated/clientset/versioned/fake"
+	karmadainformers "github.com/karmada-one/karmada-one/pkg/generated/informers/externalversions"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
-	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 )
 
 func cluster(name string, taints ...corev1.Taint) *clusterv1alpha1.Cluster {
@@ -49,19 +50,23 @@ func rbOn(clusterName string) *workv1alpha2.ResourceBinding {
 func newTaintManager(t *testing.T, rb *workv1alpha2.ResourceBinding, clusters ...*clusterv1alpha1.Cluster) (*taintManager, *fake.Clientset, *record.FakeRecorder) {
 	t.Helper()
 	client := fake.NewSimpleClientset(rb)
-	rbIdx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	_ = rbIdx.Add(rb)
+	inf := karmadainformers.NewSharedInformerFactory(client, 0)
+	store := bindings.NewAccessor(client, inf)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	inf.Start(ctx.Done())
+	inf.WaitForCacheSync(ctx.Done())
 	clIdx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
 	for _, c := range clusters {
 		_ = clIdx.Add(c)
 	}
 	rec := record.NewFakeRecorder(20)
 	tm := &taintManager{
-		s:         &bindings{client: client, rb: worklisters.NewResourceBindingLister(rbIdx), crb: worklisters.NewClusterResourceBindingLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{}))},
+		s:         store,
 		clusters:  clusterlisters.NewClusterLister(clIdx),
 		recorder:  rec,
 		purgeMode: policyv1alpha1.PurgeModeGracefully,
-		kept:      &keptEvents{last: map[string]string{}},
+		kept:      &keptEvents{last: map[bindings.Ref]string{}},
 		now:       time.Now,
 	}
 	return tm, client, rec
@@ -83,7 +88,7 @@ var down = corev1.Taint{Key: "down", Effect: corev1.TaintEffectNoExecute}
 
 func TestTaintManagerEvicts(t *testing.T) {
 	tm, client, rec := newTaintManager(t, rbOn("m1"), cluster("m1", down), cluster("m2"))
-	if _, err := tm.reconcile(context.Background(), "ns/web-deployment"); err != nil {
+	if _, err := tm.reconcile(context.Background(), bindings.RB("ns", "web-deployment")); err != nil {
 		t.Fatal(err)
 	}
 	got, err := client.WorkV1alpha2().ResourceBindings("ns").Get(context.Background(), "web-deployment", metav1.GetOptions{})
@@ -106,7 +111,7 @@ func TestTaintManagerEvicts(t *testing.T) {
 func TestTaintManagerKeepsWorkloadWithNowhereToGo(t *testing.T) {
 	tm, client, rec := newTaintManager(t, rbOn("m1"), cluster("m1", down), cluster("m2", down))
 	for i := 0; i < 2; i++ {
-		if _, err := tm.reconcile(context.Background(), "ns/web-deployment"); err != nil {
+		if _, err := tm.reconcile(context.Background(), bindings.RB("ns", "web-deployment")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -127,7 +132,7 @@ func TestTaintManagerToleration(t *testing.T) {
 	tainted := down
 	tainted.TimeAdded = &metav1.Time{Time: time.Now().Add(-20 * time.Second)}
 	tm, client, _ := newTaintManager(t, rb, cluster("m1", tainted), cluster("m2"))
-	after, err := tm.reconcile(context.Background(), "ns/web-deployment")
+	after, err := tm.reconcile(context.Background(), bindings.RB("ns", "web-deployment"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,8 @@ import (
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha1"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
-	"github.com/karmada-one/karmada-one/pkg/controllers/binding"
 	"github.com/karmada-one/karmada-one/pkg/features"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
 	policylisters "github.com/karmada-one/karmada-one/pkg/generated/listers/policy/v1alpha1"

@@ -19,8 +19,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
@@ -28,13 +26,13 @@ import (
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	"github.com/karmada-one/karmada-one/pkg/controllers/addons"
 	"github.com/karmada-one/karmada-one/pkg/detector"
 	"github.com/karmada-one/karmada-one/pkg/events"
 	"github.com/karmada-one/karmada-one/pkg/features"
 	clusterlisters "github.com/karmada-one/karmada-one/pkg/generated/listers/cluster/v1alpha1"
-	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
 	"github.com/karmada-one/karmada-one/pkg/metrics"
 	"github.com/karmada-one/karmada-one/pkg/scheduler/core"
 	"github.com/karmada-one/karmada-one/pkg/scheduler/estimator"
@@ -45,12 +43,11 @@ import (
 const RetryUnschedulable = 15 * time.Second
 
 type controller struct {
-	c         *controllers.Context
-	recorder  record.EventRecorder
-	queue     workqueue.TypedRateLimitingInterface[string]
-	rbLister  worklisters.ResourceBindingLister
-	crbLister worklisters.ClusterResourceBindingLister
-	clusters  clusterlisters.ClusterLister
+	c        *controllers.Context
+	recorder record.EventRecorder
+	queue    workqueue.TypedRateLimitingInterface[binding.Ref]
+	store    *binding.Accessor
+	clusters clusterlisters.ClusterLister
 
 	// addons says whether the karmada-scheduler-estimator addon is on; withAccurate are the
 	// estimators used then (the general one and the node-level one). When it is off the
@@ -58,10 +55,10 @@ type controller struct {
 	addons       *addons.State
 	withAccurate []estimator.Estimator
 
-	// written remembers, per binding key, the spec.clusters this scheduler wrote last, so
+	// written remembers, per binding, the spec.clusters this scheduler wrote last, so
 	// the update event of its own write does not schedule the binding again.
 	writtenMu sync.Mutex
-	written   map[string][]workv1alpha2.TargetCluster
+	written   map[binding.Ref][]workv1alpha2.TargetCluster
 
 	// workloadAffinity is the WorkloadAffinity gate. Bindings with workload affinity
 	// groups are scheduled one at a time (affinityMu), so two members of a group never
@@ -73,12 +70,11 @@ type controller struct {
 // priority is a queued key's scheduling priority: the ResourceBinding's
 // spec.schedulePriority.priority, 0 when it has none (and for ClusterResourceBindings,
 // which Karmada gives no priority).
-func (s *controller) priority(key string) int32 {
-	p := strings.SplitN(key, "|", 3)
-	if len(p) != 3 || p[0] != "rb" {
+func (s *controller) priority(key binding.Ref) int32 {
+	if key.Cluster {
 		return 0
 	}
-	b, err := s.rbLister.ResourceBindings(p[1]).Get(p[2])
+	b, err := s.store.Get(key)
 	if err != nil || b.Spec.SchedulePriority == nil {
 		return 0
 	}
@@ -89,25 +85,25 @@ func (s *controller) priority(key string) int32 {
 // members run: ResourceBindings of the same namespace and group (not the binding itself),
 // by their spec.clusters, or by what this scheduler wrote last when the informer has not
 // caught up with a member's first result yet. Nil when no rule applies.
-func (s *controller) workloadPeers(b *binding) (*core.WorkloadPeers, error) {
-	groups := b.spec.WorkloadAffinityGroups
-	if !s.workloadAffinity || b.cluster() || groups == nil || (groups.AffinityGroup == "" && groups.AntiAffinityGroup == "") {
+func (s *controller) workloadPeers(b *binding.Binding) (*core.WorkloadPeers, error) {
+	groups := b.Spec.WorkloadAffinityGroups
+	if !s.workloadAffinity || b.Cluster() || groups == nil || (groups.AffinityGroup == "" && groups.AntiAffinityGroup == "") {
 		return nil, nil
 	}
-	rbs, err := s.rbLister.ResourceBindings(b.obj.GetNamespace()).List(labels.Everything())
+	rbs, err := s.store.ListResourceBindings(b.Object.GetNamespace(), labels.Everything())
 	if err != nil {
 		return nil, err
 	}
 	peers := &core.WorkloadPeers{}
 	for _, rb := range rbs {
 		g := rb.Spec.WorkloadAffinityGroups
-		if rb.Name == b.obj.GetName() || g == nil || rb.DeletionTimestamp != nil {
+		if rb.Name == b.Object.GetName() || g == nil || rb.DeletionTimestamp != nil {
 			continue
 		}
 		targets := rb.Spec.Clusters
 		if len(targets) == 0 {
 			s.writtenMu.Lock()
-			targets = s.written[keyOf(rb)]
+			targets = s.written[binding.RB(rb.Namespace, rb.Name)]
 			s.writtenMu.Unlock()
 		}
 		if len(targets) == 0 {
@@ -130,15 +126,14 @@ func (s *controller) workloadPeers(b *binding) (*core.WorkloadPeers, error) {
 // Start runs the scheduler.
 func Start(ctx context.Context, c *controllers.Context) error {
 	s := &controller{
-		c:         c,
-		recorder:  c.EventRecorder(events.ComponentScheduler),
-		rbLister:  c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
-		crbLister: c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
-		clusters:  c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
-		addons:    addons.Shared(ctx, c.ControlPlaneClient, c.EventRecorder),
-		written:   map[string][]workv1alpha2.TargetCluster{},
+		c:        c,
+		recorder: c.EventRecorder(events.ComponentScheduler),
+		store:    binding.NewAccessor(c.KarmadaClient, c.KarmadaInformers),
+		clusters: c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
+		addons:   addons.Shared(ctx, c.ControlPlaneClient, c.EventRecorder),
+		written:  map[binding.Ref][]workv1alpha2.TargetCluster{},
 	}
-	var priority func(string) int32
+	var priority func(binding.Ref) int32
 	if features.Enabled(features.PriorityBasedScheduling) {
 		priority = s.priority
 	}
@@ -152,8 +147,6 @@ func Start(ctx context.Context, c *controllers.Context) error {
 			s.enqueueAll()
 		}
 	})
-	rbInf := c.KarmadaInformers.Work().V1alpha2().ResourceBindings().Informer()
-	crbInf := c.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Informer()
 	clusterInf := c.KarmadaInformers.Cluster().V1alpha1().Clusters().Informer()
 	h := cache.ResourceEventHandlerFuncs{
 		AddFunc: s.enqueue,
@@ -169,20 +162,14 @@ func Start(ctx context.Context, c *controllers.Context) error {
 			}
 		},
 		DeleteFunc: func(obj interface{}) {
-			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-				obj = t.Obj
-			}
-			if k := keyOf(obj); k != "" {
+			if k, ok := binding.RefOf(obj); ok {
 				s.writtenMu.Lock()
 				delete(s.written, k)
 				s.writtenMu.Unlock()
 			}
 		},
 	}
-	if _, err := rbInf.AddEventHandler(h); err != nil {
-		return err
-	}
-	if _, err := crbInf.AddEventHandler(h); err != nil {
+	if err := s.store.AddEventHandler(h); err != nil {
 		return err
 	}
 	if _, err := clusterInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -204,7 +191,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 	go func() {
 		// The addons are read first, so a restarted control plane never schedules with the
 		// estimator off for a moment when it is on.
-		if !cache.WaitForCacheSync(ctx.Done(), rbInf.HasSynced, crbInf.HasSynced, clusterInf.HasSynced, s.addons.HasSynced) {
+		if !cache.WaitForCacheSync(ctx.Done(), s.store.HasSynced, clusterInf.HasSynced, s.addons.HasSynced) {
 			return
 		}
 		controllers.RunWorkers(ctx, "scheduler", s.queue, c.Options.Workers, s.reconcile)
@@ -230,18 +217,8 @@ func clusterChanged(old, cur *clusterv1alpha1.Cluster) bool {
 		meta.IsStatusConditionTrue(cur.Status.Conditions, clusterv1alpha1.ClusterConditionReady)
 }
 
-func keyOf(obj interface{}) string {
-	switch b := obj.(type) {
-	case *workv1alpha2.ResourceBinding:
-		return "rb|" + b.Namespace + "|" + b.Name
-	case *workv1alpha2.ClusterResourceBinding:
-		return "crb||" + b.Name
-	}
-	return ""
-}
-
 func (s *controller) enqueue(obj interface{}) {
-	if k := keyOf(obj); k != "" {
+	if k, ok := binding.RefOf(obj); ok {
 		s.queue.Add(k)
 	}
 }
@@ -250,102 +227,53 @@ func (s *controller) enqueue(obj interface{}) {
 // write: spec.clusters as it wrote them, the placement annotation of the current
 // placement, nothing else in the spec or the claim.
 func (s *controller) ownWrite(oldObj, obj interface{}) bool {
-	var os, ns *workv1alpha2.ResourceBindingSpec
-	var n metav1.Object
-	switch b := obj.(type) {
-	case *workv1alpha2.ResourceBinding:
-		o, ok := oldObj.(*workv1alpha2.ResourceBinding)
-		if !ok {
-			return false
-		}
-		os, ns, n = &o.Spec, &b.Spec, b
-	case *workv1alpha2.ClusterResourceBinding:
-		o, ok := oldObj.(*workv1alpha2.ClusterResourceBinding)
-		if !ok {
-			return false
-		}
-		os, ns, n = &o.Spec, &b.Spec, b
-	default:
+	o, ok1 := binding.Wrap(oldObj)
+	n, ok2 := binding.Wrap(obj)
+	if !ok1 || !ok2 || o.Ref() != n.Ref() {
 		return false
 	}
-	o, _ := meta.Accessor(oldObj)
-	if !equalClaim(o, n) || n.GetAnnotations()[policyv1alpha1.PolicyPlacementAnnotation] != placementJSON(ns.Placement) {
+	if !equalClaim(o.Object, n.Object) || n.Object.GetAnnotations()[policyv1alpha1.PolicyPlacementAnnotation] != placementJSON(n.Spec.Placement) {
 		return false
 	}
 	s.writtenMu.Lock()
-	written, ok := s.written[keyOf(obj)]
+	written, ok := s.written[n.Ref()]
 	s.writtenMu.Unlock()
-	if !ok || !slices.Equal(written, ns.Clusters) {
+	if !ok || !slices.Equal(written, n.Spec.Clusters) {
 		return false
 	}
-	a, b := *os, *ns
+	a, b := *o.Spec, *n.Spec
 	a.Clusters, b.Clusters = nil, nil
 	return apiequality.Semantic.DeepEqual(a, b)
 }
 
 func (s *controller) enqueueAll() {
-	rbs, _ := s.rbLister.List(labels.Everything())
-	for _, b := range rbs {
-		s.enqueue(b)
-	}
-	crbs, _ := s.crbLister.List(labels.Everything())
-	for _, b := range crbs {
-		s.enqueue(b)
+	all, _ := s.store.List(labels.Everything())
+	for _, b := range all {
+		s.queue.Add(b.Ref())
 	}
 }
 
-// binding is the part of an RB or CRB the scheduler reads and writes.
-type binding struct {
-	obj    detector.BindingObject
-	orig   detector.BindingObject // as read, to compute patches
-	spec   *workv1alpha2.ResourceBindingSpec
-	status *workv1alpha2.ResourceBindingStatus
-}
-
-func (b *binding) cluster() bool { return b.obj.GetNamespace() == "" }
-
-func (s *controller) get(key string) (*binding, error) {
-	p := strings.SplitN(key, "|", 3)
-	if len(p) != 3 {
-		return nil, nil
-	}
-	if p[0] == "crb" {
-		b, err := s.crbLister.Get(p[2])
-		if err != nil {
-			return nil, err
-		}
-		b = b.DeepCopy()
-		return &binding{obj: b, orig: b.DeepCopy(), spec: &b.Spec, status: &b.Status}, nil
-	}
-	b, err := s.rbLister.ResourceBindings(p[1]).Get(p[2])
-	if err != nil {
-		return nil, err
-	}
-	b = b.DeepCopy()
-	return &binding{obj: b, orig: b.DeepCopy(), spec: &b.Spec, status: &b.Status}, nil
-}
-
-func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, error) {
-	b, err := s.get(key)
-	if apierrors.IsNotFound(err) || b == nil {
+func (s *controller) reconcile(ctx context.Context, key binding.Ref) (time.Duration, error) {
+	b, err := s.store.Get(key)
+	if apierrors.IsNotFound(err) {
 		return 0, nil
 	} else if err != nil {
 		return 0, err
 	}
-	if b.obj.GetDeletionTimestamp() != nil || b.spec.Placement == nil {
+	if b.Object.GetDeletionTimestamp() != nil || b.Spec.Placement == nil {
 		return 0, nil
 	}
-	if _, claimed := detector.ClaimOf(b.obj); !claimed {
+	if !b.Claimed() {
 		return 0, nil // dependency bindings and released bindings keep what they have
 	}
-	if b.spec.SchedulerName != "" && b.spec.SchedulerName != policyv1alpha1.DefaultSchedulerName {
+	if b.Spec.SchedulerName != "" && b.Spec.SchedulerName != policyv1alpha1.DefaultSchedulerName {
 		return 0, nil
 	}
 	clusters, err := s.clusters.List(labels.Everything())
 	if err != nil {
 		return 0, err
 	}
-	if g := b.spec.WorkloadAffinityGroups; s.workloadAffinity && g != nil && !b.cluster() {
+	if g := b.Spec.WorkloadAffinityGroups; s.workloadAffinity && g != nil && !b.Cluster() {
 		s.affinityMu.Lock()
 		defer s.affinityMu.Unlock()
 	}
@@ -355,9 +283,9 @@ func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 	}
 	start := time.Now()
 	res, err := core.Schedule(core.Input{
-		Spec:                 b.spec,
-		LastScheduledTime:    b.status.LastScheduledTime,
-		ObservedAffinityName: b.status.SchedulerObservedAffinityName,
+		Spec:                 b.Spec,
+		LastScheduledTime:    b.Status.LastScheduledTime,
+		ObservedAffinityName: b.Status.SchedulerObservedAffinityName,
 		Clusters:             clusters,
 		Estimators:           s.estimators(),
 		WorkloadPeers:        peers,
@@ -380,13 +308,13 @@ func (s *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 		if cerr.Reason == core.ReasonNoClusterFit {
 			// As in Karmada: nothing fits any more, so nothing is targeted (the members'
 			// copies are removed); a cluster or policy change brings the binding back.
-			return 0, s.noClusterFits(ctx, key, b, cerr)
+			return 0, s.noClusterFits(ctx, b, cerr)
 		}
 		return RetryUnschedulable, s.failed(ctx, b, cerr)
 	}
 	metrics.SchedulingDuration.WithLabelValues("scheduled").Observe(time.Since(start).Seconds())
-	held := slices.Clone(b.spec.Clusters)
-	err = s.succeeded(ctx, key, b, res)
+	held := slices.Clone(b.Spec.Clusters)
+	err = s.succeeded(ctx, b, res)
 	if quotaExceeded(err) {
 		// The result would take the namespace over a FederatedResourceQuota: the
 		// binding keeps its previous clusters, and says why, as Karmada's scheduler does.
@@ -404,7 +332,7 @@ func quotaExceeded(err error) bool {
 
 // forgetWritten puts back what the binding holds as what this scheduler wrote last,
 // after a write of another result was refused.
-func (s *controller) forgetWritten(key string, clusters []workv1alpha2.TargetCluster) {
+func (s *controller) forgetWritten(key binding.Ref, clusters []workv1alpha2.TargetCluster) {
 	s.writtenMu.Lock()
 	s.written[key] = slices.Clone(clusters)
 	s.writtenMu.Unlock()
@@ -412,15 +340,10 @@ func (s *controller) forgetWritten(key string, clusters []workv1alpha2.TargetClu
 
 // recordTermFailures leaves, as Karmada does, one ScheduleBindingFailed Event on the
 // binding per placement.clusterAffinities term that was tried and did not fit.
-func (s *controller) recordTermFailures(b *binding, failures []core.TermFailure) {
+func (s *controller) recordTermFailures(b *binding.Binding, failures []core.TermFailure) {
 	for _, f := range failures {
-		if b.cluster() {
-			s.recorder.Eventf(b.obj, corev1.EventTypeWarning, events.ScheduleBindingFailed,
-				"failed to schedule ClusterResourceBinding(%s) with clusterAffiliates index(%d): %v", b.obj.GetName(), f.Index, f.Err)
-		} else {
-			s.recorder.Eventf(b.obj, corev1.EventTypeWarning, events.ScheduleBindingFailed,
-				"failed to schedule ResourceBinding(%s/%s) with clusterAffiliates index(%d): %v", b.obj.GetNamespace(), b.obj.GetName(), f.Index, f.Err)
-		}
+		s.recorder.Eventf(b.Object, corev1.EventTypeWarning, events.ScheduleBindingFailed,
+			"failed to schedule %s with clusterAffiliates index(%d): %v", b.Ref().Display(), f.Index, f.Err)
 	}
 }
 
@@ -439,48 +362,50 @@ func placementJSON(p *policyv1alpha1.Placement) string {
 }
 
 // writeResult patches spec.clusters and the applied-placement annotation when either
-// differs from what the binding holds, and remembers what it wrote.
-func (s *controller) writeResult(ctx context.Context, key string, b *binding, clusters []workv1alpha2.TargetCluster) (*binding, bool, error) {
-	placement := placementJSON(b.spec.Placement)
-	changed := !slices.Equal(b.spec.Clusters, clusters)
-	if !changed && b.obj.GetAnnotations()[policyv1alpha1.PolicyPlacementAnnotation] == placement {
+// differs from what the binding holds, and remembers what it wrote. It returns the
+// binding as it is now.
+func (s *controller) writeResult(ctx context.Context, b *binding.Binding, clusters []workv1alpha2.TargetCluster) (*binding.Binding, bool, error) {
+	placement := placementJSON(b.Spec.Placement)
+	changed := !slices.Equal(b.Spec.Clusters, clusters)
+	if !changed && b.Object.GetAnnotations()[policyv1alpha1.PolicyPlacementAnnotation] == placement {
 		return b, false, nil
 	}
-	b.spec.Clusters = clusters
-	ann := b.obj.GetAnnotations()
+	cur := b.DeepCopy()
+	cur.Spec.Clusters = clusters
+	ann := cur.Object.GetAnnotations()
 	if ann == nil {
 		ann = map[string]string{}
 	}
 	ann[policyv1alpha1.PolicyPlacementAnnotation] = placement
-	b.obj.SetAnnotations(ann)
+	cur.Object.SetAnnotations(ann)
 	s.writtenMu.Lock()
-	s.written[key] = slices.Clone(clusters)
+	s.written[b.Ref()] = slices.Clone(clusters)
 	s.writtenMu.Unlock()
-	updated, err := s.update(ctx, b)
+	updated, _, err := s.store.Patch(ctx, b, cur)
 	if err != nil {
 		return nil, false, err
 	}
 	return updated, changed, nil
 }
 
-func (s *controller) succeeded(ctx context.Context, key string, b *binding, res core.Result) error {
+func (s *controller) succeeded(ctx context.Context, b *binding.Binding, res core.Result) error {
 	var prev *metav1.Condition
-	if c := meta.FindStatusCondition(b.status.Conditions, workv1alpha2.Scheduled); c != nil {
+	if c := meta.FindStatusCondition(b.Status.Conditions, workv1alpha2.Scheduled); c != nil {
 		prev = c.DeepCopy()
 	}
-	b, changed, err := s.writeResult(ctx, key, b, res.Clusters)
+	b, changed, err := s.writeResult(ctx, b, res.Clusters)
 	if err != nil {
 		return err
 	}
 	// Every successful pass refreshes lastScheduledTime, as in Karmada.
 	now := metav1.Now()
-	st := b.status.DeepCopy()
-	st.SchedulerObservedGeneration = b.obj.GetGeneration()
+	st := b.Status.DeepCopy()
+	st.SchedulerObservedGeneration = b.Object.GetGeneration()
 	st.SchedulerObservedAffinityName = res.AffinityName
 	st.LastScheduledTime = &now
 	meta.SetStatusCondition(&st.Conditions, metav1.Condition{
 		Type: workv1alpha2.Scheduled, Status: metav1.ConditionTrue, Reason: workv1alpha2.BindingReasonSuccess,
-		Message: scheduledMessage, ObservedGeneration: b.obj.GetGeneration(),
+		Message: scheduledMessage, ObservedGeneration: b.Object.GetGeneration(),
 	})
 	if err := s.updateStatus(ctx, b, st); err != nil {
 		return err
@@ -488,9 +413,9 @@ func (s *controller) succeeded(ctx context.Context, key string, b *binding, res 
 	// The Event says what was decided: on a new result, or when the binding was not
 	// scheduled before (its first decision, or a recovery from a failure).
 	if changed || prev == nil || prev.Status != metav1.ConditionTrue {
-		msg := successMessage(b.cluster(), res.Clusters)
-		s.recorder.Event(b.obj, corev1.EventTypeNormal, events.ScheduleBindingSucceed, msg)
-		s.recorder.Event(controllers.TemplateRef(b.spec), corev1.EventTypeNormal, events.ScheduleBindingSucceed, msg)
+		msg := successMessage(b.Cluster(), res.Clusters)
+		s.recorder.Event(b.Object, corev1.EventTypeNormal, events.ScheduleBindingSucceed, msg)
+		s.recorder.Event(controllers.TemplateRef(b.Spec), corev1.EventTypeNormal, events.ScheduleBindingSucceed, msg)
 	}
 	return nil
 }
@@ -517,8 +442,8 @@ func resultString(clusters []workv1alpha2.TargetCluster) string {
 
 // noClusterFits clears spec.clusters (recording the placement it was decided for), as
 // Karmada does when no cluster passes the filters, and says why.
-func (s *controller) noClusterFits(ctx context.Context, key string, b *binding, cerr *core.Error) error {
-	b, _, err := s.writeResult(ctx, key, b, nil)
+func (s *controller) noClusterFits(ctx context.Context, b *binding.Binding, cerr *core.Error) error {
+	b, _, err := s.writeResult(ctx, b, nil)
 	if err != nil {
 		return err
 	}
@@ -527,79 +452,33 @@ func (s *controller) noClusterFits(ctx context.Context, key string, b *binding, 
 
 // failed records why the binding cannot be scheduled; spec.clusters is left as it is
 // (noClusterFits clears it first when nothing fits at all).
-func (s *controller) failed(ctx context.Context, b *binding, cerr *core.Error) error {
-	st := b.status.DeepCopy()
+func (s *controller) failed(ctx context.Context, b *binding.Binding, cerr *core.Error) error {
+	st := b.Status.DeepCopy()
 	var prev *metav1.Condition
 	if c := meta.FindStatusCondition(st.Conditions, workv1alpha2.Scheduled); c != nil {
 		prev = c.DeepCopy() // SetStatusCondition below changes the condition in place
 	}
 	meta.SetStatusCondition(&st.Conditions, metav1.Condition{
 		Type: workv1alpha2.Scheduled, Status: metav1.ConditionFalse, Reason: cerr.Reason, Message: cerr.Message,
-		ObservedGeneration: b.obj.GetGeneration(),
+		ObservedGeneration: b.Object.GetGeneration(),
 	})
 	if err := s.updateStatus(ctx, b, st); err != nil {
 		return err
 	}
 	if prev == nil || prev.Status != metav1.ConditionFalse || prev.Message != cerr.Message {
-		s.recorder.Event(b.obj, corev1.EventTypeWarning, events.ScheduleBindingFailed, cerr.Message)
-		s.recorder.Event(controllers.TemplateRef(b.spec), corev1.EventTypeWarning, events.ScheduleBindingFailed, cerr.Message)
+		s.recorder.Event(b.Object, corev1.EventTypeWarning, events.ScheduleBindingFailed, cerr.Message)
+		s.recorder.Event(controllers.TemplateRef(b.Spec), corev1.EventTypeWarning, events.ScheduleBindingFailed, cerr.Message)
 	}
 	return nil
-}
-
-func (s *controller) update(ctx context.Context, b *binding) (*binding, error) {
-	patch, ok, err := controllers.StrategicPatch(b.orig, b.obj)
-	if err != nil || !ok {
-		return b, err
-	}
-	switch o := b.obj.(type) {
-	case *workv1alpha2.ResourceBinding:
-		u, err := s.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).Patch(ctx, o.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-		if err != nil {
-			return nil, err
-		}
-		return &binding{obj: u, orig: u.DeepCopy(), spec: &u.Spec, status: &u.Status}, nil
-	case *workv1alpha2.ClusterResourceBinding:
-		u, err := s.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Patch(ctx, o.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-		if err != nil {
-			return nil, err
-		}
-		return &binding{obj: u, orig: u.DeepCopy(), spec: &u.Spec, status: &u.Status}, nil
-	}
-	return nil, fmt.Errorf("unknown binding type %T", b.obj)
 }
 
 // updateStatus patches the status fields the scheduler changed (its own fields and the
 // Scheduled condition, merged by type, so the binding status controller's writes never
 // collide with it).
-func (s *controller) updateStatus(ctx context.Context, b *binding, st *workv1alpha2.ResourceBindingStatus) error {
-	if apiequality.Semantic.DeepEqual(b.status, st) {
+func (s *controller) updateStatus(ctx context.Context, b *binding.Binding, st *workv1alpha2.ResourceBindingStatus) error {
+	if apiequality.Semantic.DeepEqual(b.Status, st) {
 		return nil
 	}
-	var err error
-	switch o := b.obj.(type) {
-	case *workv1alpha2.ResourceBinding:
-		n := o.DeepCopy()
-		n.Status = *st
-		err = patchStatus(o, n, func(p []byte) error {
-			_, err := s.c.KarmadaClient.WorkV1alpha2().ResourceBindings(o.Namespace).Patch(ctx, o.Name, types.StrategicMergePatchType, p, metav1.PatchOptions{}, "status")
-			return err
-		})
-	case *workv1alpha2.ClusterResourceBinding:
-		n := o.DeepCopy()
-		n.Status = *st
-		err = patchStatus(o, n, func(p []byte) error {
-			_, err := s.c.KarmadaClient.WorkV1alpha2().ClusterResourceBindings().Patch(ctx, o.Name, types.StrategicMergePatchType, p, metav1.PatchOptions{}, "status")
-			return err
-		})
-	}
+	_, err := s.store.PatchStatus(ctx, b, st)
 	return err
-}
-
-func patchStatus(old, cur runtime.Object, send func([]byte) error) error {
-	p, ok, err := controllers.StrategicPatch(old, cur)
-	if err != nil || !ok {
-		return err
-	}
-	return send(p)
 }

@@ -7,6 +7,7 @@ import (
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 )
 
 func TestSuccessMessage(t *testing.T) {
@@ -42,7 +43,7 @@ func TestOwnWrite(t *testing.T) {
 		b.Annotations = map[string]string{policyv1alpha1.PolicyPlacementAnnotation: placementJSON(placement)}
 		return b
 	}
-	s := &controller{written: map[string][]workv1alpha2.TargetCluster{"rb|default|web-deployment": written}}
+	s := &controller{written: map[binding.Ref][]workv1alpha2.TargetCluster{binding.RB("default", "web-deployment"): written}}
 	cases := []struct {
 		name string
 		cur  func() *workv1alpha2.ResourceBinding
@@ -77,7 +78,7 @@ func TestOwnWrite(t *testing.T) {
 			}
 		})
 	}
-	unknown := &controller{written: map[string][]workv1alpha2.TargetCluster{}}
+	unknown := &controller{written: map[binding.Ref][]workv1alpha2.TargetCluster{}}
 	if unknown.ownWrite(base(), mine()) {
 		t.Error("ownWrite without a remembered write = true")
 	}

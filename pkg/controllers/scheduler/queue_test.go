@@ -5,10 +5,10 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/cache"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
-	worklisters "github.com/karmada-one/karmada-one/pkg/generated/listers/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 )
 
 // drain takes every key the queue hands out, in order.
@@ -75,12 +75,13 @@ func TestPriorityQueueRequeue(t *testing.T) {
 
 // The scheduler reads a key's priority from the binding's spec.schedulePriority.
 func TestBindingPriority(t *testing.T) {
-	idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	_ = idx.Add(&workv1alpha2.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "urgent"},
-		Spec: workv1alpha2.ResourceBindingSpec{SchedulePriority: &workv1alpha2.SchedulePriority{Priority: 1000}}})
-	_ = idx.Add(&workv1alpha2.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "plain"}})
-	s := &controller{rbLister: worklisters.NewResourceBindingLister(idx)}
-	for key, want := range map[string]int32{"rb|ns|urgent": 1000, "rb|ns|plain": 0, "rb|ns|gone": 0, "crb||x": 0} {
+	s, _ := newScheduler(t,
+		&workv1alpha2.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "urgent"},
+			Spec: workv1alpha2.ResourceBindingSpec{SchedulePriority: &workv1alpha2.SchedulePriority{Priority: 1000}}},
+		&workv1alpha2.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "plain"}},
+		&workv1alpha2.ClusterResourceBinding{ObjectMeta: metav1.ObjectMeta{Name: "x"},
+			Spec: workv1alpha2.ResourceBindingSpec{SchedulePriority: &workv1alpha2.SchedulePriority{Priority: 1000}}})
+	for key, want := range map[binding.Ref]int32{binding.RB("ns", "urgent"): 1000, binding.RB("ns", "plain"): 0, binding.RB("ns", "gone"): 0, binding.CRB("x"): 0} {
 		if got := s.priority(key); got != want {
 			t.Errorf("priority(%s) = %d, want %d", key, got, want)
 		}
@@ -88,7 +89,6 @@ func TestBindingPriority(t *testing.T) {
 }
 
 func TestWorkloadPeers(t *testing.T) {
-	idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 	rb := func(ns, name string, g *workv1alpha2.WorkloadAffinityGroups, clusters ...string) *workv1alpha2.ResourceBinding {
 		b := &workv1alpha2.ResourceBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 			Spec: workv1alpha2.ResourceBindingSpec{WorkloadAffinityGroups: g}}
@@ -98,6 +98,7 @@ func TestWorkloadPeers(t *testing.T) {
 		return b
 	}
 	aff := &workv1alpha2.WorkloadAffinityGroups{AffinityGroup: "app.group=train", AntiAffinityGroup: "ha=flink"}
+	var objs []runtime.Object
 	for _, b := range []*workv1alpha2.ResourceBinding{
 		rb("ns", "self", aff, "member9"),
 		rb("ns", "same-affinity", &workv1alpha2.WorkloadAffinityGroups{AffinityGroup: "app.group=train"}, "member1", "member2"),
@@ -108,13 +109,16 @@ func TestWorkloadPeers(t *testing.T) {
 		rb("other-ns", "same-group-elsewhere", aff, "member5"),
 		rb("ns", "no-groups", nil, "member6"),
 	} {
-		_ = idx.Add(b)
+		objs = append(objs, b)
 	}
-	s := &controller{rbLister: worklisters.NewResourceBindingLister(idx), workloadAffinity: true,
-		written: map[string][]workv1alpha2.TargetCluster{"rb|ns|written-not-seen": {{Name: "member7"}}}}
-	self, _, _ := idx.GetByKey("ns/self")
-	b := self.(*workv1alpha2.ResourceBinding)
-	peers, err := s.workloadPeers(&binding{obj: b, spec: &b.Spec})
+	s, _ := newScheduler(t, objs...)
+	s.workloadAffinity = true
+	s.written[binding.RB("ns", "written-not-seen")] = []workv1alpha2.TargetCluster{{Name: "member7"}}
+	self, err := s.store.Get(binding.RB("ns", "self"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	peers, err := s.workloadPeers(self)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +131,7 @@ func TestWorkloadPeers(t *testing.T) {
 	}
 
 	s.workloadAffinity = false
-	if peers, _ := s.workloadPeers(&binding{obj: b, spec: &b.Spec}); peers != nil {
+	if peers, _ := s.workloadPeers(self); peers != nil {
 		t.Errorf("gate off: peers %v, want nil", peers)
 	}
 }

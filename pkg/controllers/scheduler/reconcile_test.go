@@ -13,6 +13,7 @@ import (
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers/addons"
 	"github.com/karmada-one/karmada-one/pkg/controllers/controllertest"
 )
@@ -22,13 +23,12 @@ func newScheduler(t *testing.T, objs ...runtime.Object) (*controller, *controlle
 	t.Helper()
 	env := controllertest.New(t, controllertest.Objects{Karmada: objs})
 	s := &controller{
-		c:         env.C,
-		recorder:  env.Recorder,
-		rbLister:  env.C.KarmadaInformers.Work().V1alpha2().ResourceBindings().Lister(),
-		crbLister: env.C.KarmadaInformers.Work().V1alpha2().ClusterResourceBindings().Lister(),
-		clusters:  env.C.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
-		addons:    addons.NewState(env.Kube, env.Recorder, klog.Background()), // not run: the estimator addon is off
-		written:   map[string][]workv1alpha2.TargetCluster{},
+		c:        env.C,
+		recorder: env.Recorder,
+		store:    binding.NewAccessor(env.C.KarmadaClient, env.C.KarmadaInformers),
+		clusters: env.C.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
+		addons:   addons.NewState(env.Kube, env.Recorder, klog.Background()), // not run: the estimator addon is off
+		written:  map[binding.Ref][]workv1alpha2.TargetCluster{},
 	}
 	env.Start(t)
 	return s, env
@@ -154,7 +154,7 @@ func TestReconcile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			orig := tc.binding()
 			s, env := newScheduler(t, append([]runtime.Object{orig}, clusters...)...)
-			if _, err := s.reconcile(env.Ctx, "rb|default|web-deployment"); err != nil {
+			if _, err := s.reconcile(env.Ctx, binding.RB("default", "web-deployment")); err != nil {
 				t.Fatalf("reconcile: %v", err)
 			}
 			b, err := env.Karmada.WorkV1alpha2().ResourceBindings("default").Get(env.Ctx, "web-deployment", metav1.GetOptions{})
@@ -197,10 +197,10 @@ func TestReconcile(t *testing.T) {
 			}
 			// A second pass over the result it wrote changes nothing and says nothing more.
 			controllertest.Eventually(t, "the informer to see the result", func() bool {
-				c, err := s.rbLister.ResourceBindings("default").Get("web-deployment")
+				c, err := s.store.Get(binding.RB("default", "web-deployment"))
 				return err == nil && meta.FindStatusCondition(c.Status.Conditions, workv1alpha2.Scheduled) != nil
 			})
-			if _, err := s.reconcile(env.Ctx, "rb|default|web-deployment"); err != nil {
+			if _, err := s.reconcile(env.Ctx, binding.RB("default", "web-deployment")); err != nil {
 				t.Fatalf("second reconcile: %v", err)
 			}
 			if evs := env.Events(); len(evs) != 0 {
@@ -216,7 +216,7 @@ func TestReconcileDeletedCluster(t *testing.T) {
 		ReplicaScheduling: staticWeights(map[string]int64{"member1": 1, "member2": 1})})
 	b.Spec.Clusters = []workv1alpha2.TargetCluster{{Name: "member1", Replicas: 2}, {Name: "member2", Replicas: 1}}
 	s, env := newScheduler(t, b, controllertest.Cluster("member1"))
-	if _, err := s.reconcile(env.Ctx, "rb|default|web-deployment"); err != nil {
+	if _, err := s.reconcile(env.Ctx, binding.RB("default", "web-deployment")); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := env.Karmada.WorkV1alpha2().ResourceBindings("default").Get(env.Ctx, "web-deployment", metav1.GetOptions{})

@@ -20,7 +20,7 @@ import (
 	clusterv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/cluster/v1alpha1"
 	searchv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/search/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
-	"github.com/karmada-one/karmada-one/pkg/controllers/binding"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/events"
 	"github.com/karmada-one/karmada-one/pkg/names"
 )

@@ -13,9 +13,9 @@ import (
 	"k8s.io/klog/v2"
 
 	appsv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/apps/v1alpha1"
+	"github.com/karmada-one/karmada-one/pkg/binding"
 	"github.com/karmada-one/karmada-one/pkg/controllers"
 	appslisters "github.com/karmada-one/karmada-one/pkg/generated/listers/apps/v1alpha1"
-	"github.com/karmada-one/karmada-one/pkg/names"
 )
 
 // Name is Karmada's name of the controller (--controllers).
@@ -114,21 +114,8 @@ func (w *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 // trigger sets the workload's binding's rescheduleTriggeredAt to created unless it is
 // already at or after it. A missing binding is NotFound.
 func (w *controller) trigger(ctx context.Context, created metav1.Time, ref appsv1alpha1.ObjectReference) error {
-	name := names.GenerateBindingName(ref.Kind, ref.Name)
-	work := w.c.KarmadaClient.WorkV1alpha2()
-	if ref.Namespace != "" {
-		b, err := work.ResourceBindings(ref.Namespace).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if !NeedsTrigger(created, b.Spec.RescheduleTriggeredAt) {
-			return nil
-		}
-		b.Spec.RescheduleTriggeredAt = &created
-		_, err = work.ResourceBindings(ref.Namespace).Update(ctx, b, metav1.UpdateOptions{})
-		return conflictAsRetry(err)
-	}
-	b, err := work.ClusterResourceBindings().Get(ctx, name, metav1.GetOptions{})
+	store := binding.NewAccessor(w.c.KarmadaClient, w.c.KarmadaInformers)
+	b, err := store.Fetch(ctx, binding.ForTemplate(ref.Namespace, ref.Kind, ref.Name))
 	if err != nil {
 		return err
 	}
@@ -136,7 +123,7 @@ func (w *controller) trigger(ctx context.Context, created metav1.Time, ref appsv
 		return nil
 	}
 	b.Spec.RescheduleTriggeredAt = &created
-	_, err = work.ClusterResourceBindings().Update(ctx, b, metav1.UpdateOptions{})
+	_, err = store.Update(ctx, b)
 	return conflictAsRetry(err)
 }
 

@@ -31,8 +31,9 @@ type DesiredWork struct {
 	// DropAnnotations are removed from the Work when present (e.g. applied overrides
 	// that no longer apply).
 	DropAnnotations []string
-	// Manifest is the object for the member, before the API server's pruning and
-	// managed-key recording (EnsureWork applies both, so that comparing is exact).
+	// Manifest is the object for the member, as PrepareManifest left it (pruned and
+	// marked), before the record of managed keys, which EnsureWork adds so that
+	// comparing with the stored Work is exact.
 	Manifest                    *unstructured.Unstructured
 	SuspendDispatching          *bool
 	PreserveResourcesOnDeletion *bool
@@ -72,6 +73,9 @@ func EnsureWork(ctx context.Context, client karmadaclient.Interface, lister work
 	if existing != nil {
 		if id := existing.Labels[workv1alpha1.WorkPermanentIDLabel]; id != "" {
 			l := m.GetLabels()
+			if l == nil {
+				l = map[string]string{}
+			}
 			l[workv1alpha1.WorkPermanentIDLabel] = id
 			m.SetLabels(l)
 		}

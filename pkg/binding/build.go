@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package detector
+package binding
 
 import (
 	"errors"
@@ -22,97 +22,49 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
 	policyv1alpha1 "github.com/karmada-one/karmada-one/pkg/apis/policy/v1alpha1"
 	workv1alpha2 "github.com/karmada-one/karmada-one/pkg/apis/work/v1alpha2"
+	"github.com/karmada-one/karmada-one/pkg/detector"
 	"github.com/karmada-one/karmada-one/pkg/features"
 	"github.com/karmada-one/karmada-one/pkg/interpreter"
-	"github.com/karmada-one/karmada-one/pkg/names"
 )
 
-// BindingObject is what a ResourceBinding and a ClusterResourceBinding have in common.
-type BindingObject interface {
-	metav1.Object
-	runtime.Object
+// Build builds the binding of template obj claimed by policy, with replicas and
+// replica requirements from interpreter.Default(). See BuildWith.
+func Build(obj *unstructured.Unstructured, policy detector.Policy) (*Binding, error) {
+	return BuildWith(interpreter.Default(), obj, policy)
 }
 
-// Binding is either a ResourceBinding (namespaced template) or a ClusterResourceBinding
-// (cluster-scoped template); exactly one field is set.
-type Binding struct {
-	RB  *workv1alpha2.ResourceBinding
-	CRB *workv1alpha2.ClusterResourceBinding
-}
-
-// IsCluster tells whether b is a ClusterResourceBinding.
-func (b *Binding) IsCluster() bool { return b.RB == nil && b.CRB != nil }
-
-// Object returns the wrapped binding, nil when empty.
-func (b *Binding) Object() BindingObject {
-	switch {
-	case b.RB != nil:
-		return b.RB
-	case b.CRB != nil:
-		return b.CRB
-	}
-	return nil
-}
-
-// Spec returns the wrapped binding's spec, nil when empty.
-func (b *Binding) Spec() *workv1alpha2.ResourceBindingSpec {
-	switch {
-	case b.RB != nil:
-		return &b.RB.Spec
-	case b.CRB != nil:
-		return &b.CRB.Spec
-	}
-	return nil
-}
-
-// BindingFinalizer returns the finalizer the detector puts on the binding of a
-// namespaced (RB) or cluster-scoped (CRB) template.
-func BindingFinalizer(cluster bool) string {
-	if cluster {
-		return workv1alpha2.ClusterResourceBindingControllerFinalizer
-	}
-	return workv1alpha2.BindingControllerFinalizer
-}
-
-// BuildBinding builds the binding of template obj claimed by policy, with replicas and
-// replica requirements from interpreter.Default(). See BuildBindingWith.
-func BuildBinding(obj *unstructured.Unstructured, policy Policy) (*Binding, error) {
-	return BuildBindingWith(interpreter.Default(), obj, policy)
-}
-
-// BuildBindingWith builds the desired binding of template obj claimed by policy:
+// BuildWith builds the desired binding of template obj claimed by policy:
 // name names.GenerateBindingName(kind, name) in obj's namespace (a ClusterResourceBinding
 // for cluster-scoped templates), a controller ownerReference to obj with
 // blockOwnerDeletion, the binding finalizer, the claim labels/annotations, spec.resource
 // from obj, the policy's placement, propagateDeps, conflictResolution, schedulerName
 // (default-scheduler when empty), failover, suspension and preserveResourcesOnDeletion
 // (deep copies), and replicas/replicaRequirements from interp. spec.clusters is never set.
-func BuildBindingWith(interp interpreter.Interpreter, obj *unstructured.Unstructured, policy Policy) (*Binding, error) {
+func BuildWith(interp interpreter.Interpreter, obj *unstructured.Unstructured, policy detector.Policy) (*Binding, error) {
 	if obj == nil {
-		return nil, errors.New("detector: nil template")
+		return nil, errors.New("binding: nil template")
 	}
 	if policy.IsZero() {
-		return nil, errors.New("detector: no policy")
+		return nil, errors.New("binding: no policy")
 	}
 	if obj.GetNamespace() != "" && !policy.IsCluster() && policy.Namespace() != obj.GetNamespace() {
-		return nil, errors.New("detector: PropagationPolicy " + policy.Namespace() + "/" + policy.Name() +
+		return nil, errors.New("binding: PropagationPolicy " + policy.Namespace() + "/" + policy.Name() +
 			" cannot claim a template in namespace " + obj.GetNamespace())
 	}
 	if obj.GetNamespace() == "" && !policy.IsCluster() {
-		return nil, errors.New("detector: a PropagationPolicy cannot claim cluster-scoped " +
+		return nil, errors.New("binding: a PropagationPolicy cannot claim cluster-scoped " +
 			obj.GetKind() + " " + obj.GetName())
 	}
 
-	cluster := obj.GetNamespace() == ""
-	labels, annotations := ClaimMetadata(policy)
+	ref := ForTemplate(obj.GetNamespace(), obj.GetKind(), obj.GetName())
+	labels, annotations := detector.ClaimMetadata(policy)
 	meta := metav1.ObjectMeta{
-		Name:        names.GenerateBindingName(obj.GetKind(), obj.GetName()),
-		Namespace:   obj.GetNamespace(),
+		Name:        ref.Name,
+		Namespace:   ref.Namespace,
 		Labels:      labels,
 		Annotations: annotations,
 		OwnerReferences: []metav1.OwnerReference{{
@@ -123,30 +75,13 @@ func BuildBindingWith(interp interpreter.Interpreter, obj *unstructured.Unstruct
 			Controller:         ptr.To(true),
 			BlockOwnerDeletion: ptr.To(true),
 		}},
-		Finalizers: []string{BindingFinalizer(cluster)},
+		Finalizers: []string{ref.Finalizer()},
 	}
 	spec, err := bindingSpec(interp, obj, policy.Spec())
 	if err != nil {
 		return nil, err
 	}
-	if cluster {
-		return &Binding{CRB: &workv1alpha2.ClusterResourceBinding{
-			TypeMeta: metav1.TypeMeta{
-				APIVersion: workv1alpha2.SchemeGroupVersion.String(),
-				Kind:       workv1alpha2.ResourceKindClusterResourceBinding,
-			},
-			ObjectMeta: meta,
-			Spec:       spec,
-		}}, nil
-	}
-	return &Binding{RB: &workv1alpha2.ResourceBinding{
-		TypeMeta: metav1.TypeMeta{
-			APIVersion: workv1alpha2.SchemeGroupVersion.String(),
-			Kind:       workv1alpha2.ResourceKindResourceBinding,
-		},
-		ObjectMeta: meta,
-		Spec:       spec,
-	}}, nil
+	return assemble(ref.Cluster, meta, spec), nil
 }
 
 func bindingSpec(interp interpreter.Interpreter, obj *unstructured.Unstructured,
@@ -196,31 +131,26 @@ func bindingSpec(interp interpreter.Interpreter, obj *unstructured.Unstructured,
 	return spec, nil
 }
 
-// ReplicasError is returned by BuildBindingWith when the template's replicas (or, with
+// ReplicasError is returned by BuildWith when the template's replicas (or, with
 // MultiplePodTemplatesScheduling, its components) could not be interpreted.
 type ReplicasError struct{ Err error }
 
 func (e *ReplicasError) Error() string { return e.Err.Error() }
 func (e *ReplicasError) Unwrap() error { return e.Err }
 
-// MergeBinding returns a copy of existing updated to desired (as built by BuildBinding,
+// Merge returns a copy of existing updated to desired (as built by Build,
 // with schedulePriority and workloadAffinityGroups as the caller resolved them) without
 // losing what other controllers own: spec.clusters, gracefulEvictionTasks,
 // requiredBy, rescheduleTriggeredAt, status, and labels, annotations
 // and finalizers that are not the detector's. Existing claim metadata is replaced by
 // desired's. changed reports whether the result differs from existing in anything the
 // detector writes. existing and desired must be of the same kind.
-func MergeBinding(existing, desired *Binding) (merged *Binding, changed bool) {
-	merged = &Binding{}
-	if existing.RB != nil {
-		merged.RB = existing.RB.DeepCopy()
-	} else {
-		merged.CRB = existing.CRB.DeepCopy()
-	}
-	mo, do := merged.Object(), desired.Object()
-	ms, ds := merged.Spec(), desired.Spec()
+func Merge(existing, desired *Binding) (merged *Binding, changed bool) {
+	merged = existing.DeepCopy()
+	mo, do := merged.Object, desired.Object
+	ms, ds := merged.Spec, desired.Spec
 
-	if ApplyClaim(mo, claimPolicyOf(do)) {
+	if detector.ApplyClaim(mo, claimPolicyOf(do)) {
 		changed = true
 	}
 	if mergeOwner(mo, do.GetOwnerReferences()) {
@@ -252,10 +182,10 @@ func MergeBinding(existing, desired *Binding) (merged *Binding, changed bool) {
 }
 
 // claimPolicyOf rebuilds a Policy whose ClaimMetadata equals the claim on o.
-func claimPolicyOf(o metav1.Object) Policy {
-	c, ok := ClaimOf(o)
+func claimPolicyOf(o metav1.Object) detector.Policy {
+	c, ok := detector.ClaimOf(o)
 	if !ok {
-		return Policy{}
+		return detector.Policy{}
 	}
 	if c.Cluster {
 		cpp := &policyv1alpha1.ClusterPropagationPolicy{}
@@ -263,14 +193,14 @@ func claimPolicyOf(o metav1.Object) Policy {
 		if c.PermanentID != "" {
 			cpp.Labels = map[string]string{policyv1alpha1.ClusterPropagationPolicyPermanentIDLabel: c.PermanentID}
 		}
-		return FromClusterPropagationPolicy(cpp)
+		return detector.FromClusterPropagationPolicy(cpp)
 	}
 	pp := &policyv1alpha1.PropagationPolicy{}
 	pp.Namespace, pp.Name = c.Namespace, c.Name
 	if c.PermanentID != "" {
 		pp.Labels = map[string]string{policyv1alpha1.PropagationPolicyPermanentIDLabel: c.PermanentID}
 	}
-	return FromPropagationPolicy(pp)
+	return detector.FromPropagationPolicy(pp)
 }
 
 // mergeOwner makes the controller ownerReference of o equal want's controller reference.
