@@ -22,23 +22,23 @@ const name = "cluster-controller"
 
 // Controller reconciles Clusters.
 type Controller struct {
-	c               *controllers.Context
-	clusters        clusterlisters.ClusterLister
-	bindings        *binding.Accessor
-	queue           workqueue.TypedRateLimitingInterface[string]
-	recorder        record.EventRecorder
-	now             func() time.Time
+	c        *controllers.Context
+	clusters clusterlisters.ClusterLister
+	bindings *binding.Accessor
+	queue    workqueue.TypedRateLimitingInterface[string]
+	recorder record.EventRecorder
+	now      func() time.Time
 }
 
 // Start runs the controller.
 func Start(ctx context.Context, c *controllers.Context) error {
 	ctrl := &Controller{
-		c:               c,
-		clusters:        c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
-		bindings:        binding.NewAccessor(c.KarmadaClient, c.KarmadaInformers),
-		queue:           controllers.NewQueue(name),
-		recorder:        c.EventRecorder(name),
-		now:             time.Now,
+		c:        c,
+		clusters: c.KarmadaInformers.Cluster().V1alpha1().Clusters().Lister(),
+		bindings: binding.NewAccessor(c.KarmadaClient, c.KarmadaInformers),
+		queue:    controllers.NewQueue(name),
+		recorder: c.EventRecorder(name),
+		now:      time.Now,
 	}
 	enqueue := controllers.EnqueueName(ctrl.queue)
 	if _, err := c.KarmadaInformers.Cluster().V1alpha1().Clusters().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
