@@ -93,19 +93,10 @@ func (ctrl *collectController) member(cl *clusterv1alpha1.Cluster) (cache.Shared
 }
 
 func (ctrl *collectController) reconcile(ctx context.Context, key string) (time.Duration, error) {
-	ns, name, ok := splitKey(key)
-	if !ok {
-		return 0, nil
-	}
-	works, err := ctrl.worksOf(key)
-	if err != nil {
+	ns, name, works, _, active, ok, err := ctrl.load(key)
+	if !ok || err != nil {
 		return 0, err
 	}
-	mcs, err := ctrl.mcs.MultiClusterServices(ns).Get(name)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return 0, err
-	}
-	active := err == nil && mcs.DeletionTimestamp == nil && mcsdecide.CrossCluster(mcs)
 	mcsWork := mcsdecide.MCSWorkName(ns, name)
 
 	// Providers are the clusters holding the MultiClusterService Work.

@@ -230,6 +230,26 @@ func servesEndpointSlices(c *clusterv1alpha1.Cluster) bool {
 	return false
 }
 
+// load reads what both halves of the EndpointSlice flow start from: the Works kept for
+// the MultiClusterService namespace/name (key) and the MCS itself, nil when it is gone;
+// active says whether it is a CrossCluster MCS that is not being deleted. ok is false
+// for a malformed key.
+func (b *base) load(key string) (ns, name string, works []*workv1alpha1.Work, mcs *networkingv1alpha1.MultiClusterService, active, ok bool, err error) {
+	if ns, name, ok = splitKey(key); !ok {
+		return "", "", nil, nil, false, false, nil
+	}
+	if works, err = b.worksOf(key); err != nil {
+		return ns, name, nil, nil, false, true, err
+	}
+	mcs, err = b.mcs.MultiClusterServices(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return ns, name, works, nil, false, true, nil
+	} else if err != nil {
+		return ns, name, nil, nil, false, true, err
+	}
+	return ns, name, works, mcs, mcs.DeletionTimestamp == nil && mcsdecide.CrossCluster(mcs), true, nil
+}
+
 func splitKey(key string) (string, string, bool) {
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
 	return ns, name, err == nil && ns != ""

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 
@@ -35,19 +34,10 @@ func StartDispatch(ctx context.Context, c *controllers.Context) error {
 }
 
 func (ctrl *dispatchController) reconcile(ctx context.Context, key string) (time.Duration, error) {
-	ns, name, ok := splitKey(key)
-	if !ok {
-		return 0, nil
-	}
-	works, err := ctrl.worksOf(key)
-	if err != nil {
+	ns, name, works, mcs, active, ok, err := ctrl.load(key)
+	if !ok || err != nil {
 		return 0, err
 	}
-	mcs, err := ctrl.mcs.MultiClusterServices(ns).Get(name)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return 0, err
-	}
-	active := err == nil && mcs.DeletionTimestamp == nil && mcsdecide.CrossCluster(mcs)
 
 	var collected []mcsdecide.ProviderSlice
 	have := map[string]*workv1alpha1.Work{} // namespace/name -> dispatched Work
