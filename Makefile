@@ -22,9 +22,6 @@ LDFLAGS := -s -w \
 
 .PHONY: help build run up down test test-unit test-integration test-e2e verify codegen clean
 
-# Unit tests are every package outside test/: pure decisions, fake clients, httptest.
-UNIT_PKGS := ./cmd/... ./hack/... ./pkg/...
-
 help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
@@ -45,8 +42,8 @@ down: ## Stop what `make up` started
 test: ## Every test (the README's and CI's command): build, verify, unit, integration, e2e, fuzz
 	hack/test.sh
 
-test-unit: ## Unit and fake-client tests with the race detector; no real servers (a few minutes)
-	$(GO) test -short -race -count=1 $(UNIT_PKGS)
+test-unit: ## Unit and fake-client tests with the race detector; no real servers (about a minute warm)
+	hack/test-unit.sh
 
 test-integration: ## In-process control plane with real etcd, no member clusters
 	$(GO) test -count=1 -p 2 -timeout 30m ./test/integration/...
