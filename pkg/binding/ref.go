@@ -110,16 +110,11 @@ func (r Ref) PermanentIDLabel() string {
 // RefOf returns the reference of a ResourceBinding or ClusterResourceBinding (also inside
 // a cache.DeletedFinalStateUnknown); ok is false for anything else.
 func RefOf(obj any) (Ref, bool) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
+	b, ok := Wrap(obj)
+	if !ok {
+		return Ref{}, false
 	}
-	switch o := obj.(type) {
-	case *workv1alpha2.ResourceBinding:
-		return RB(o.Namespace, o.Name), true
-	case *workv1alpha2.ClusterResourceBinding:
-		return CRB(o.Name), true
-	}
-	return Ref{}, false
+	return b.Ref(), true
 }
 
 // OwnerOfWork returns the binding a Work was rendered from, read from the Work's

@@ -170,6 +170,40 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 	go wait.UntilWithContext(ctx, func(context.Context) { mapper.Reset() }, 30*time.Second)
 	informersStarted := make(chan struct{})
 
+	if err := startKubeControllers(ctx, opts, client, metadataClient, mapper, factory, metadataInformers, informersStarted); err != nil {
+		return err
+	}
+	kc, err := newControllerContext(ctx, opts, cfg, client, members, events, factory, mapper)
+	if err != nil {
+		return err
+	}
+	enableDefaultAddons(ctx, opts, client)
+	for _, c := range karmadaControllers {
+		if !controllerEnabled(opts.EnabledControllers, c.name) {
+			logger.Info("Controller is disabled", "controller", c.name)
+			continue
+		}
+		if err := c.start(ctx, kc); err != nil {
+			return fmt.Errorf("starting %s: %w", c.name, err)
+		}
+		logger.Info("Started controller", "controller", c.name)
+	}
+
+	factory.Start(ctx.Done())
+	kc.KarmadaInformers.Start(ctx.Done())
+	metadataInformers.Start(ctx.Done())
+	close(informersStarted)
+	logger.Info("Embedded controllers started")
+	return nil
+}
+
+// startKubeControllers runs the controllers kube-controller-manager would run for what
+// the control plane stores itself: namespace deletion, garbage collection, legacy
+// service-account tokens and ClusterRole aggregation.
+func startKubeControllers(ctx context.Context, opts *Completed, client kubernetes.Interface, metadataClient metadata.Interface,
+	mapper *restmapper.DeferredDiscoveryRESTMapper, factory informers.SharedInformerFactory,
+	metadataInformers metadatainformer.SharedInformerFactory, informersStarted <-chan struct{}) error {
+	logger := klog.FromContext(ctx)
 	// Namespace deletion removes everything in the namespace.
 	nsc := namespacecontroller.NewNamespaceController(ctx, client, metadataClient, client.Discovery().ServerPreferredNamespacedResources,
 		factory.Core().V1().Namespaces(), 5*time.Minute, corev1.FinalizerKubernetes)
@@ -208,13 +242,20 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 	agg := clusterroleaggregation.NewClusterRoleAggregation(factory.Rbac().V1().ClusterRoles(), client.RbacV1())
 	go agg.Run(ctx, 2)
 
+	return nil
+}
+
+// newControllerContext builds what Karmada's controllers share: the clients, the shared
+// informer factories, the resource interpreter, the template cache and the Event recorders.
+func newControllerContext(ctx context.Context, opts *Completed, cfg *rest.Config, client kubernetes.Interface, members *membercluster.Registry,
+	events record.EventSink, factory informers.SharedInformerFactory, mapper *restmapper.DeferredDiscoveryRESTMapper) (*controllers.Context, error) {
 	// Karmada's kinds have no protobuf encoding; their client speaks JSON.
 	jsonCfg := rest.CopyConfig(cfg)
 	jsonCfg.ContentType = "application/json"
 	jsonCfg.AcceptContentTypes = "application/json"
 	karmada, err := karmadaclient.NewForConfig(jsonCfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// No controller reads managedFields; keeping them would hold a second, larger copy
 	// of every binding's and Work's field sets in memory.
@@ -227,7 +268,7 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 	go func() { <-ctx.Done(); broadcaster.Shutdown() }()
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	metrics.Register()
 	kc := &controllers.Context{
@@ -254,6 +295,12 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 			return broadcaster.NewRecorder(legacyscheme.Scheme, corev1.EventSource{Component: component})
 		},
 	}
+	return kc, nil
+}
+
+// enableDefaultAddons records the addons --enable-scheduler-estimator and
+// --enable-descheduler name as enabled.
+func enableDefaultAddons(ctx context.Context, opts *Completed, client kubernetes.Interface) {
 	var defaults []string
 	if opts.EnableSchedulerEstimator {
 		defaults = append(defaults, addons.SchedulerEstimator)
@@ -266,25 +313,8 @@ func startControllers(ctx context.Context, opts *Completed, cfg *rest.Config, cl
 		// (with an AddonEnabled Event) as soon as it records them.
 		go func() {
 			if err := addons.EnsureEnabledByDefault(ctx, client, defaults...); err != nil && ctx.Err() == nil {
-				logger.Error(err, "Switching on the addons named by --enable-scheduler-estimator/--enable-descheduler failed; `kubectl karmada addons enable` still works", "addons", defaults)
+				klog.FromContext(ctx).Error(err, "Switching on the addons named by --enable-scheduler-estimator/--enable-descheduler failed; `kubectl karmada addons enable` still works", "addons", defaults)
 			}
 		}()
 	}
-	for _, c := range karmadaControllers {
-		if !controllerEnabled(opts.EnabledControllers, c.name) {
-			logger.Info("Controller is disabled", "controller", c.name)
-			continue
-		}
-		if err := c.start(ctx, kc); err != nil {
-			return fmt.Errorf("starting %s: %w", c.name, err)
-		}
-		logger.Info("Started controller", "controller", c.name)
-	}
-
-	factory.Start(ctx.Done())
-	karmadaFactory.Start(ctx.Done())
-	metadataInformers.Start(ctx.Done())
-	close(informersStarted)
-	logger.Info("Embedded controllers started")
-	return nil
 }
