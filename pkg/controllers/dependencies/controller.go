@@ -53,7 +53,7 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		AddFunc: d.enqueueReferrer,
 		UpdateFunc: func(oldObj, obj interface{}) {
 			o, n := oldObj.(*workv1alpha2.ResourceBinding), obj.(*workv1alpha2.ResourceBinding)
-			if o.Generation != n.Generation || (o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil) {
+			if referrerLooksAgain(o, n) {
 				d.enqueueReferrer(obj)
 			}
 			if referrersLook(o, n) {
@@ -97,6 +97,16 @@ func Start(ctx context.Context, c *controllers.Context) error {
 		controllers.RunWorkers(ctx, "dependencies-distributor", d.queue, 2, d.reconcile)
 	}()
 	return nil
+}
+
+// referrerLooksAgain tells whether a referrer must be reconciled after an update: its
+// spec (generation) or deletion changed, or its recorded dependencies did. The last one
+// closes a gap: a dependency created after the referrer's reconcile but before the
+// informer indexed the dependencies annotation that reconcile wrote finds no referrer in
+// the index, so the referrer looks again once the index has it.
+func referrerLooksAgain(o, n *workv1alpha2.ResourceBinding) bool {
+	return o.Generation != n.Generation || (o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil) ||
+		o.Annotations[workv1alpha2.BindingDependenciesAnnotationKey] != n.Annotations[workv1alpha2.BindingDependenciesAnnotationKey]
 }
 
 // referrersLook tells whether a binding's referrers must look at it again: its list of

@@ -95,6 +95,40 @@ func TestReferrersLook(t *testing.T) {
 	eq(t, false, referrersLook(claimed, changed), "a policy's own values")
 }
 
+// A referrer is reconciled again when its spec, its deletion or its recorded dependencies
+// change; status, clusters and other annotations alone do not bring it back.
+func TestReferrerLooksAgain(t *testing.T) {
+	base := &workv1alpha2.ResourceBinding{}
+	base.Generation = 1
+	base.Spec.PropagateDeps = true
+	now := metav1.Now()
+	tests := []struct {
+		name   string
+		mutate func(b *workv1alpha2.ResourceBinding)
+		want   bool
+	}{
+		{name: "nothing", mutate: func(*workv1alpha2.ResourceBinding) {}, want: false},
+		{name: "status", mutate: func(b *workv1alpha2.ResourceBinding) {
+			b.Status.AggregatedStatus = []workv1alpha2.AggregatedStatusItem{{ClusterName: "m1"}}
+		}, want: false},
+		{name: "another annotation", mutate: func(b *workv1alpha2.ResourceBinding) {
+			b.Annotations = map[string]string{"note": "x"}
+		}, want: false},
+		{name: "generation", mutate: func(b *workv1alpha2.ResourceBinding) { b.Generation = 2 }, want: true},
+		{name: "deletion", mutate: func(b *workv1alpha2.ResourceBinding) { b.DeletionTimestamp = &now }, want: true},
+		{name: "dependencies recorded", mutate: func(b *workv1alpha2.ResourceBinding) {
+			b.Annotations = map[string]string{workv1alpha2.BindingDependenciesAnnotationKey: `[{"apiVersion":"v1","kind":"Service","namespace":"ns","name":"derived-serve"}]`}
+		}, want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := base.DeepCopy()
+			tt.mutate(n)
+			eq(t, tt.want, referrerLooksAgain(base, n))
+		})
+	}
+}
+
 // stubInterpreter answers GetDependencies with deps or err.
 type stubInterpreter struct {
 	interpreter.Interpreter
