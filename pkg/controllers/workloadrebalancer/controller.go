@@ -25,13 +25,15 @@ type controller struct {
 	c     *controllers.Context
 	queue workqueue.TypedRateLimitingInterface[string]
 	list  appslisters.WorkloadRebalancerLister
+	store *binding.Accessor
 	now   func() time.Time
 }
 
 // Start runs the controller.
 func Start(ctx context.Context, c *controllers.Context) error {
 	inf := c.KarmadaInformers.Apps().V1alpha1().WorkloadRebalancers()
-	w := &controller{c: c, queue: controllers.NewQueue("workload-rebalancer"), list: inf.Lister(), now: time.Now}
+	w := &controller{c: c, queue: controllers.NewQueue("workload-rebalancer"), list: inf.Lister(),
+		store: binding.NewAccessor(c.KarmadaClient, c.KarmadaInformers), now: time.Now}
 	add := controllers.EnqueueName(w.queue)
 	if _, err := inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: add,
@@ -114,8 +116,7 @@ func (w *controller) reconcile(ctx context.Context, key string) (time.Duration, 
 // trigger sets the workload's binding's rescheduleTriggeredAt to created unless it is
 // already at or after it. A missing binding is NotFound.
 func (w *controller) trigger(ctx context.Context, created metav1.Time, ref appsv1alpha1.ObjectReference) error {
-	store := binding.NewAccessor(w.c.KarmadaClient, w.c.KarmadaInformers)
-	b, err := store.Fetch(ctx, binding.ForTemplate(ref.Namespace, ref.Kind, ref.Name))
+	b, err := w.store.Fetch(ctx, binding.ForTemplate(ref.Namespace, ref.Kind, ref.Name))
 	if err != nil {
 		return err
 	}
@@ -123,7 +124,7 @@ func (w *controller) trigger(ctx context.Context, created metav1.Time, ref appsv
 		return nil
 	}
 	b.Spec.RescheduleTriggeredAt = &created
-	_, err = store.Update(ctx, b)
+	_, err = w.store.Update(ctx, b)
 	return conflictAsRetry(err)
 }
 
